@@ -1,0 +1,283 @@
+"""Standard-Model plasma and the SM side of a virtual photon.
+
+* g_star(T), g_star_s(T) and d ln g_star_s / d ln T from a shipped lattice-QCD-based table
+  (default Saikawa & Shirai 2018, arXiv:1803.01038), interpolated with a monotone cubic
+  (PCHIP, Fritsch & Carlson 1980) in (ln T, ln g); the derivative comes from the same
+  interpolant, so it is consistent with g_star_s itself.
+* H(T), s(T) for an SM-dominated, adiabatic universe (DESIGN.md; seed 003 Sec. 2.2).
+* R(sqrt s) = sigma(e+e- -> hadrons)/sigma(e+e- -> mu+mu-): a measured table below
+  ``R_SWITCH_GEV``, perturbative quarks above; and the total "virtual photon" factor
+  R_total = sum_l (1 + 2 m_l^2/s) beta_l + R_hadrons, so that a vector with photon-like
+  couplings eps e Q_f has Gamma(V -> SM) = eps^2 alpha m_V R_total(m_V) / 3.
+
+Temperatures in GeV. Tables load once, at import, into numpy constants.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Float
+
+from . import constants as c
+from . import io
+
+__all__ = [
+    "DEFAULT_GSTAR",
+    "DEFAULT_RRATIO",
+    "R_SWITCH_GEV",
+    "g_star",
+    "g_star_s",
+    "dln_g_star_s_dln_T",
+    "hubble",
+    "entropy_density",
+    "alpha_s",
+    "r_hadrons",
+    "r_leptons",
+    "r_total",
+]
+
+DEFAULT_GSTAR = "saikawa-shirai-2018"
+DEFAULT_RRATIO = "darkcast"
+#: sqrt(s) [GeV] above which R uses perturbative quarks instead of the measured table
+R_SWITCH_GEV: float = 2.0
+_N_GSTAR_NODES = 2048  # uniform ln T resampling of the g_star tables
+_T_GSTAR_MAX = 1.0e5  # [GeV] upper end of the resampled g_star grid
+
+
+def _pchip_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Fritsch-Carlson monotone cubic slopes (numpy, load time only)."""
+    h = np.diff(x)
+    delta = np.diff(y) / h
+    slopes = np.zeros_like(y)
+    same_sign = delta[:-1] * delta[1:] > 0.0
+    w1 = 2.0 * h[1:] + h[:-1]
+    w2 = h[1:] + 2.0 * h[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        harmonic = (w1 + w2) / (w1 / delta[:-1] + w2 / delta[1:])
+    slopes[1:-1] = np.where(same_sign, harmonic, 0.0)
+    slopes[0] = delta[0]
+    slopes[-1] = delta[-1]
+    return slopes
+
+
+def _hermite(x_nodes, y_nodes, slopes, x):
+    """Evaluate a cubic Hermite interpolant and its derivative (numpy)."""
+    i = np.clip(np.searchsorted(x_nodes, x) - 1, 0, x_nodes.size - 2)
+    h = x_nodes[i + 1] - x_nodes[i]
+    t = (x - x_nodes[i]) / h
+    h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
+    value = h00 * y_nodes[i] + h10 * h * slopes[i] + h01 * y_nodes[i + 1] + h11 * h * slopes[i + 1]
+    d00, d10, d01, d11 = 6 * t**2 - 6 * t, 3 * t**2 - 4 * t + 1, -6 * t**2 + 6 * t, 3 * t**2 - 2 * t
+    deriv = (d00 * y_nodes[i] + d01 * y_nodes[i + 1]) / h + d10 * slopes[i] + d11 * slopes[i + 1]
+    return value, deriv
+
+
+@functools.cache
+def _gstar_grid(table: str) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Resample a g_star table onto a uniform ln T grid: (lnT0, dlnT, ln g, dln g, ln gs, dln gs)."""
+    temperature, g_rho, g_s = io.load_gstar(table)
+    ln_t = np.log(temperature)
+    grid = np.linspace(ln_t[0], min(ln_t[-1], math.log(_T_GSTAR_MAX)), _N_GSTAR_NODES)
+    out = []
+    for values in (g_rho, g_s):
+        ln_g = np.log(values)
+        value, deriv = _hermite(ln_t, ln_g, _pchip_slopes(ln_t, ln_g), grid)
+        out += [value, deriv]
+    return (float(grid[0]), float(grid[1] - grid[0]), *out)
+
+
+def _interp_uniform(table: str, which: int, temperature: ArrayLike):
+    """Cubic Hermite on the uniform ln T grid; returns (ln g, d ln g / d ln T), clamped outside."""
+    ln_t0, d_ln_t, *arrays = _gstar_grid(table)
+    values = jnp.asarray(arrays[2 * which])
+    slopes = jnp.asarray(arrays[2 * which + 1])
+    n = values.shape[0]
+    position = (jnp.log(temperature) - ln_t0) / d_ln_t
+    inside = (position >= 0.0) & (position <= n - 1)
+    position = jnp.clip(position, 0.0, n - 1.0)
+    i = jnp.clip(jnp.floor(position).astype(jnp.int32), 0, n - 2)
+    t = position - i
+    h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
+    h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
+    value = h00 * values[i] + h10 * d_ln_t * slopes[i] + h01 * values[i + 1] + h11 * d_ln_t * slopes[i + 1]
+    d00, d10 = 6 * t**2 - 6 * t, 3 * t**2 - 4 * t + 1
+    d01, d11 = -6 * t**2 + 6 * t, 3 * t**2 - 2 * t
+    deriv = (d00 * values[i] + d01 * values[i + 1]) / d_ln_t + d10 * slopes[i] + d11 * slopes[i + 1]
+    return value, jnp.where(inside, deriv, 0.0)
+
+
+def g_star(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
+    """Effective relativistic dof for the energy density, rho = g_star (pi^2/30) T^4.
+
+    Args:
+        temperature: SM temperature T [GeV], any shape, > 0.
+        table: name in ``qedm_jax.io.GSTAR_TABLES`` (static).
+
+    Returns:
+        g_star(T), same shape. Constant continuation outside the table.
+
+    Source: the chosen table (default Saikawa & Shirai 2018, arXiv:1803.01038).
+    """
+    return jnp.exp(_interp_uniform(table, 0, temperature)[0])
+
+
+def g_star_s(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
+    """Effective relativistic dof for the entropy density, s = g_star_s (2 pi^2/45) T^3.
+
+    Args:
+        temperature: SM temperature T [GeV], any shape, > 0.
+        table: name in ``qedm_jax.io.GSTAR_TABLES`` (static).
+
+    Returns:
+        g_star_s(T), same shape. Constant continuation outside the table.
+    """
+    return jnp.exp(_interp_uniform(table, 1, temperature)[0])
+
+
+def dln_g_star_s_dln_T(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
+    """d ln g_star_s / d ln T from the same interpolant as ``g_star_s`` (0 outside the table).
+
+    Args:
+        temperature: SM temperature T [GeV], any shape, > 0.
+        table: name in ``qedm_jax.io.GSTAR_TABLES`` (static).
+
+    Returns:
+        The logarithmic derivative, same shape.
+    """
+    return _interp_uniform(table, 1, temperature)[1]
+
+
+def hubble(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
+    """Hubble rate of an SM-dominated universe, H = sqrt(8 pi^3 g_star / 90) T^2 / M_PL [GeV].
+
+    Args:
+        temperature: SM temperature T [GeV], any shape.
+        table: g_star table name (static).
+
+    Returns:
+        H(T) [GeV], same shape. Source: DESIGN.md "Background cosmology"; seed 003 Sec. 2.2.
+    """
+    return jnp.sqrt(8.0 * math.pi**3 * g_star(temperature, table) / 90.0) * temperature**2 / c.M_PL
+
+
+def entropy_density(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
+    """SM entropy density s = (2 pi^2 / 45) g_star_s T^3 [GeV^3].
+
+    Args:
+        temperature: SM temperature T [GeV], any shape.
+        table: g_star table name (static).
+
+    Returns:
+        s(T) [GeV^3], same shape.
+    """
+    return 2.0 * math.pi**2 / 45.0 * g_star_s(temperature, table) * temperature**3
+
+
+# --- strong coupling and R ratio ----------------------------------------------------------------
+
+def _alpha_s_one_loop(mu, alpha_ref, mu_ref, n_f):
+    b0 = (33.0 - 2.0 * n_f) / (12.0 * math.pi)
+    return alpha_ref / (1.0 + alpha_ref * b0 * jnp.log(mu**2 / mu_ref**2))
+
+
+_ALPHA_S_MB = float(_alpha_s_one_loop(np.float64(c.M_BOTTOM), c.ALPHA_S_MZ, c.M_Z, 5))
+_ALPHA_S_MC = float(_alpha_s_one_loop(np.float64(c.M_CHARM), _ALPHA_S_MB, c.M_BOTTOM, 4))
+
+
+def alpha_s(mu: ArrayLike) -> Float[Array, "..."]:
+    """One-loop running strong coupling alpha_s(mu), from alpha_s(m_Z), with n_f = 5, 4, 3
+    below m_Z, m_b, m_c (continuous matching). Frozen below mu = 1 GeV.
+
+    Args:
+        mu: scale [GeV], any shape.
+
+    Returns:
+        alpha_s(mu), same shape. Source: PDG 2024 QCD review, Eq. 9.4 truncated at one loop.
+    """
+    mu = jnp.maximum(jnp.asarray(mu, dtype=float), 1.0)
+    return jnp.where(
+        mu > c.M_BOTTOM,
+        _alpha_s_one_loop(mu, c.ALPHA_S_MZ, c.M_Z, 5),
+        jnp.where(mu > c.M_CHARM, _alpha_s_one_loop(mu, _ALPHA_S_MB, c.M_BOTTOM, 4),
+                  _alpha_s_one_loop(mu, _ALPHA_S_MC, c.M_CHARM, 3)),
+    )
+
+
+def _beta_factor(s, mass, vector=True):
+    """Vector-current threshold factor (1 + 2 m^2/s) beta, zero below threshold."""
+    ratio = 4.0 * mass**2 / s
+    above = ratio < 1.0
+    beta = jnp.sqrt(jnp.where(above, 1.0 - ratio, 1.0))
+    return jnp.where(above, beta * (1.0 + 0.5 * ratio), 0.0)
+
+
+@functools.cache
+def _rratio_table(table: str) -> tuple[np.ndarray, np.ndarray]:
+    sqrt_s, ratio = io.load_rratio(table)
+    return sqrt_s, ratio
+
+
+def _r_perturbative(sqrt_s):
+    """N_c sum_q Q_q^2 (1 + 2 m^2/s) beta_q (1 + alpha_s/pi); open-flavour thresholds for c, b."""
+    s = sqrt_s**2
+    qcd = 1.0 + alpha_s(sqrt_s) / math.pi
+    light = 3.0 * (4.0 / 9.0 + 1.0 / 9.0 + 1.0 / 9.0)
+    charm = 3.0 * 4.0 / 9.0 * _beta_factor(s, c.M_D0)  # open charm: D Dbar threshold
+    bottom = 3.0 * 1.0 / 9.0 * _beta_factor(s, c.M_B0)  # open bottom: B Bbar threshold
+    top = 3.0 * 4.0 / 9.0 * _beta_factor(s, c.M_TOP)
+    return (light + charm + bottom + top) * qcd
+
+
+def r_hadrons(sqrt_s: ArrayLike, table: str = DEFAULT_RRATIO) -> Float[Array, "..."]:
+    """Hadronic R ratio, sigma(e+e- -> hadrons) / sigma(e+e- -> mu+mu-) (massless muons).
+
+    Below ``R_SWITCH_GEV``: linear interpolation of the measured table (default: DarkCast's
+    smooth u,d,s fit to e+e- data, Ilten et al. arXiv:1801.04847; "pdg2020": the PDG 2020
+    compilation), zero below the table's first point (the 2 pi threshold). Above: perturbative
+    u, d, s, c, b, t with one-loop QCD correction and open-flavour thresholds (narrow
+    charmonium/bottomonium resonances are not included).
+
+    Args:
+        sqrt_s: centre-of-mass energy [GeV], any shape.
+        table: name in ``qedm_jax.io.RRATIO_TABLES`` (static).
+
+    Returns:
+        R(sqrt_s) >= 0, same shape.
+    """
+    sqrt_s = jnp.asarray(sqrt_s, dtype=float)
+    e_table, r_table = _rratio_table(table)
+    measured = jnp.interp(sqrt_s, jnp.asarray(e_table), jnp.asarray(r_table), left=0.0, right=r_table[-1])
+    safe = jnp.maximum(sqrt_s, R_SWITCH_GEV)
+    return jnp.where(sqrt_s < R_SWITCH_GEV, measured, _r_perturbative(safe))
+
+
+def r_leptons(sqrt_s: ArrayLike) -> Float[Array, "..."]:
+    """Leptonic sum_l (1 + 2 m_l^2/s) sqrt(1 - 4 m_l^2/s) over l = e, mu, tau.
+
+    Args:
+        sqrt_s: centre-of-mass energy [GeV], any shape.
+
+    Returns:
+        Same shape; 3 far above the tau threshold.
+    """
+    s = jnp.asarray(sqrt_s, dtype=float) ** 2
+    return sum(_beta_factor(s, m) for m in (c.M_E, c.M_MU, c.M_TAU))
+
+
+def r_total(sqrt_s: ArrayLike, table: str = DEFAULT_RRATIO) -> Float[Array, "..."]:
+    """R_total = r_leptons + r_hadrons: a photon-like vector V of coupling eps e decays with
+    Gamma(V -> SM) = eps^2 alpha m_V R_total(m_V) / 3, and sigma(X -> V* -> SM) scales with
+    R_total(sqrt s).
+
+    Args:
+        sqrt_s: centre-of-mass energy [GeV], any shape.
+        table: R-ratio table name (static).
+
+    Returns:
+        Same shape.
+    """
+    return r_leptons(sqrt_s) + r_hadrons(sqrt_s, table)
