@@ -32,7 +32,7 @@ class AbstractModel(eqx.Module):
         epsilon: kinetic mixing (the package convention is documented per model).
         alpha_D: dark gauge coupling g_D^2 / (4 pi).
 
-    Static class-level facts a final model sets:
+    Static facts a final model sets (class attributes or properties):
         pair: indices (a, b) into ``dm_states()`` of the annihilating pair; a == b means
             identical (self-conjugate) particles.
         g_hs_bath: relativistic bosonic dof of the hidden-sector bath in equilibrium at
@@ -44,9 +44,20 @@ class AbstractModel(eqx.Module):
     epsilon: eqx.AbstractVar[Float[Array, ""]]
     alpha_D: eqx.AbstractVar[Float[Array, ""]]
 
-    pair: eqx.AbstractClassVar[tuple[int, int]]
-    g_hs_bath: eqx.AbstractClassVar[float]
-    name: eqx.AbstractClassVar[str]
+    @property
+    @abc.abstractmethod
+    def pair(self) -> tuple[int, int]:
+        """Indices (a, b) into ``dm_states()`` of the annihilating pair (a == b: identical)."""
+
+    @property
+    @abc.abstractmethod
+    def g_hs_bath(self) -> float:
+        """Relativistic bosonic dof of the hidden-sector bath at T_hs besides the DM."""
+
+    @property
+    @abc.abstractmethod
+    def name(self) -> str:
+        """Short model name for file headers and legends."""
 
     @abc.abstractmethod
     def dm_states(self) -> tuple[Float[Array, " n"], Float[Array, " n"]]:
