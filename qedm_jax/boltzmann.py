@@ -1,0 +1,134 @@
+"""The two-temperature Boltzmann system and its thermalized (T_hs = T) limit.
+
+State ``y = (r, w)`` with ``r = ln(T_hs / T)`` and ``w = ln Y``, ``Y = n / s`` the total DM
+yield; time ``tau = ln x``, ``x = m_chi / T``. Seed 003 Eqs. 2.14-2.16 (DESIGN.md):
+
+    d rho_HS/dt + 3 H (rho_HS + P_HS) = C_rho,     d n/dt + 3 H n = C_n,
+    rho_HS = rho_bath(T_hs) + n B(T_hs),           P_HS = rho_bath/3 + n T_hs,
+    C_n   = Gamma_n(T) - (n/n_eq(T_hs))^2 Gamma_n(T_hs) + Gamma_hs(T_hs) (1 - (n/n_eq(T_hs))^2),
+    C_rho = Gamma_E(T) - (n/n_eq(T_hs))^2 Gamma_E(T_hs),
+
+with the rate densities of ``qedm_jax.thermal`` (production at the SM temperature T by
+detailed balance, depletion at T_hs with the actual n). Eliminating dn/dt from the energy
+equation (the printed Eq. 2.17 of the seed is garbled; this is the derivation):
+
+    d ln T_hs / dt = [C_rho - B C_n - 4 H rho_bath - 3 H n T_hs] / [4 rho_bath + n T_hs dB/dT_hs]
+
+and with d tau/dt = H / (1 + (1/3) d ln g_star_s / d ln T) (entropy conservation):
+
+    dw/dtau = (1 + delta) C_n / (H s Y),     dr/dtau = (1 + delta) d ln T_hs/dt / H + 1.
+
+In the thermalized mode ``dr/dtau = 0`` (r = 0) and dw/dtau reduces to the standard
+one-temperature freeze-out dY/dx = -(1 + delta) s sigma_v_eff (Y^2 - Y_eq^2) / (H x).
+Every term is evaluated from logarithms so that nothing under- or overflows for cold hidden
+sectors (m / T_hs ~ 1e5) or tiny yields.
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from . import sm, thermal
+from .models.base import AbstractModel
+
+__all__ = ["SystemOptions", "rates_at", "vector_field"]
+
+
+class SystemOptions(eqx.Module):
+    """Static switches of the Boltzmann system.
+
+    Attributes:
+        thermalized: force T_hs = T (the one-temperature freeze-out).
+        depletion: include the depletion terms (n/n_eq(T_hs))^2 Gamma(T_hs) and the hidden
+            sector channel; False keeps production only (freeze-in without back-reaction).
+        gstar: g_star table name.
+    """
+
+    thermalized: bool = eqx.field(static=True, default=True)
+    depletion: bool = eqx.field(static=True, default=True)
+    gstar: str = eqx.field(static=True, default=sm.DEFAULT_GSTAR)
+
+
+def rates_at(model: AbstractModel, table: thermal.RateTable | None, ln_x: Float[Array, ""]):
+    """(sigma_v_eff, sigma_v_E_eff, sigma_v_hs_eff) at x = m_chi / T_any = exp(ln_x).
+
+    Args:
+        model: parameter point.
+        table: the tabulated fast path, or None for exact quadrature (reference path).
+        ln_x: ln(m_chi / T), scalar; T may be the SM or the hidden-sector temperature.
+
+    Returns:
+        Three scalars [GeV^-2, GeV^-1, GeV^-2].
+    """
+    if table is not None:
+        logs = thermal.interp_rates(table, ln_x)
+        return jnp.exp(logs[0]), jnp.exp(logs[1]), jnp.exp(logs[2])
+    temperature = model.m_chi * jnp.exp(-ln_x)
+    return (
+        thermal.sigma_v_eff(model, temperature),
+        thermal.sigma_v_E_eff(model, temperature),
+        thermal.sigma_v_hs_eff(model, temperature),
+    )
+
+
+def vector_field(tau: Float[Array, ""], y: Float[Array, "2"], args) -> Float[Array, "2"]:
+    """d(r, w)/d tau of the module docstring.
+
+    Args:
+        tau: ln x, scalar.
+        y: state (ln(T_hs/T), ln Y), shape (2,).
+        args: ``(model, table, options)``: an ``AbstractModel``, a ``RateTable`` or None,
+            and ``SystemOptions``.
+
+    Returns:
+        Time derivative, shape (2,).
+
+    Source: seed 003 Eqs. 2.14-2.16; DESIGN.md "The Boltzmann system".
+    """
+    model, table, options = args
+    r, w = y[0], y[1]
+    temperature = model.m_chi * jnp.exp(-tau)
+    ln_s = jnp.log(sm.entropy_density(temperature, options.gstar))
+    s = jnp.exp(ln_s)
+    hubble = sm.hubble(temperature, options.gstar)
+    dtau_factor = (1.0 + sm.dln_g_star_s_dln_T(temperature, options.gstar) / 3.0) / hubble
+    y_dm = jnp.exp(w)
+
+    sv_t, sve_t, svhs_t = rates_at(model, table, tau)
+    ln_neq_t = thermal.ln_n_eq(model, temperature)
+    production = jnp.exp(jnp.log(sv_t) + 2.0 * ln_neq_t - ln_s - w)  # Gamma_n(T) / (s Y)
+
+    if options.thermalized:
+        depletion = (sv_t * s * y_dm) if options.depletion else 0.0
+        # hidden-sector channel at T_hs = T: sigma_v_hs (n_eq^2 - n^2) / (s Y)
+        hs = svhs_t * (jnp.exp(2.0 * ln_neq_t - ln_s - w) - s * y_dm) if options.depletion else 0.0
+        dw = dtau_factor * (production - depletion + hs)  # seed 003 Eq. 2.15 with T_hs = T
+        return jnp.stack([jnp.zeros_like(r), dw])
+
+    t_hs = temperature * jnp.exp(r)
+    sv_h, sve_h, svhs_h = rates_at(model, table, tau - r)
+    ln_neq_h = thermal.ln_n_eq(model, t_hs)
+    if options.depletion:
+        depletion = sv_h * s * y_dm
+        hs = svhs_h * (jnp.exp(2.0 * ln_neq_h - ln_s - w) - s * y_dm)
+    else:
+        depletion, hs = 0.0, 0.0
+    dw = dtau_factor * (production - depletion + hs)  # seed 003 Eq. 2.15
+
+    mean_e, dmean_e = jax.value_and_grad(lambda t: thermal.mean_energy(model, t))(t_hs)
+    rho_bath = model.g_hs_bath * math.pi**2 / 30.0 * t_hs**4 / (s * temperature)  # / (s T)
+    energy_production = jnp.exp(jnp.log(sve_t) + 2.0 * ln_neq_t - ln_s) / temperature
+    number_production = production * y_dm / temperature
+    collisions = energy_production - mean_e * number_production  # [C_rho - B C_n](production) / (s T)
+    if options.depletion:
+        collisions = collisions - s * y_dm**2 * (sve_h - mean_e * sv_h) / temperature
+        collisions = collisions - mean_e * svhs_h * (jnp.exp(2.0 * ln_neq_h - ln_s) - s * y_dm**2) / temperature
+    numerator = collisions - 4.0 * hubble * rho_bath - 3.0 * hubble * y_dm * jnp.exp(r)
+    denominator = 4.0 * rho_bath + y_dm * jnp.exp(r) * dmean_e
+    dr = dtau_factor * numerator / denominator + 1.0  # from seed 003 Eqs. 2.14 and 2.16
+    return jnp.stack([dr, dw])

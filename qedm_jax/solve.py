@@ -1,0 +1,275 @@
+"""Stiff solve of the Boltzmann system for one parameter point: Omega h^2 and diagnostics.
+
+``solve(model, config)`` integrates ``qedm_jax.boltzmann.vector_field`` in tau = ln x with
+``diffrax.Kvaerno5`` and a PID step-size controller. The Newton root finder of the implicit
+stages is ``optimistix.Newton(cauchy_termination=False)``: the default ``VeryChord`` of the
+released diffrax/optimistix stops after two iterations and reports divergence (optimistix
+issue #221), which makes the step controller shrink steps endlessly (DESIGN.md, Numerics).
+
+Failures are data: the solve never raises inside jit; ``Solution.status`` holds a code per
+point (``STATUS_*``), and ``omega_h2`` is NaN exactly where status != 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optimistix as optx
+from jaxtyping import Array, Float, Int
+
+from . import constants as c
+from . import sm, thermal
+from .boltzmann import SystemOptions, vector_field
+from .models.base import AbstractModel
+
+__all__ = [
+    "SolverConfig",
+    "Solution",
+    "solve",
+    "solve_unchecked",
+    "check_model",
+    "STATUS_OK",
+    "STATUS_MAX_STEPS",
+    "STATUS_SOLVER_FAILED",
+    "STATUS_NONFINITE",
+    "STATUS_ROOT_FAILED",
+    "STATUS_MESSAGES",
+]
+
+STATUS_OK = 0
+STATUS_MAX_STEPS = 1
+STATUS_SOLVER_FAILED = 2
+STATUS_NONFINITE = 3
+STATUS_ROOT_FAILED = 4
+STATUS_MESSAGES = {
+    STATUS_OK: "converged",
+    STATUS_MAX_STEPS: "ODE solver reached max_steps",
+    STATUS_SOLVER_FAILED: "ODE solver failed (step size or implicit-stage divergence)",
+    STATUS_NONFINITE: "non-finite result",
+    STATUS_ROOT_FAILED: "root finder did not converge (no relic solution in range?)",
+}
+
+
+class SolverConfig(eqx.Module):
+    """Numerical and physical settings of a solve (all static: a change recompiles).
+
+    Attributes:
+        thermalized: T_hs = T (one-temperature freeze-out, starting in equilibrium).
+        x0: start x = m_chi / T. Thermalized: Y starts at Y_eq(x0). Two-temperature: the
+            start temperature m_chi / x0 is a physical choice (seed 003 Sec. 2.3).
+        x_end: end x; late enough that the yield is frozen.
+        t_hs0_over_t: two-temperature start value of T_hs / T (a cold hidden sector).
+        y0: two-temperature start yield (seed 003: Y0 ~ 0).
+        rtol, atol: PID controller tolerances on (ln(T_hs/T), ln Y).
+        max_steps: ODE step limit (hitting it gives ``STATUS_MAX_STEPS``).
+        fast: use the tabulated rates (fast path) instead of quadrature in the RHS.
+        n_table: nodes of the rate table in ln x.
+        depletion: keep the depletion terms (False: production only).
+        gstar: g_star table name.
+        n_save: number of trajectory points saved, log-spaced in x (0: only the end).
+        adjoint: "recursive" (reverse mode), "forward" (forward mode, for root finding) or
+            "direct" (both).
+    """
+
+    thermalized: bool = eqx.field(static=True, default=True)
+    x0: float = eqx.field(static=True, default=1.0)
+    x_end: float = eqx.field(static=True, default=1.0e4)
+    t_hs0_over_t: float = eqx.field(static=True, default=1.0e-2)
+    y0: float = eqx.field(static=True, default=1.0e-20)
+    rtol: float = eqx.field(static=True, default=1.0e-6)
+    atol: float = eqx.field(static=True, default=1.0e-8)
+    max_steps: int = eqx.field(static=True, default=4096)
+    fast: bool = eqx.field(static=True, default=True)
+    n_table: int = eqx.field(static=True, default=240)
+    depletion: bool = eqx.field(static=True, default=True)
+    gstar: str = eqx.field(static=True, default=sm.DEFAULT_GSTAR)
+    n_save: int = eqx.field(static=True, default=0)
+    adjoint: str = eqx.field(static=True, default="recursive")
+
+    def __check_init__(self):
+        if not 0.0 < self.x0 < self.x_end:
+            raise ValueError(f"x0 and x_end must satisfy 0 < x0 < x_end, got {self.x0}, {self.x_end}")
+        if not 0.0 < self.t_hs0_over_t <= 1.0:
+            raise ValueError(f"t_hs0_over_t must be in (0, 1], got {self.t_hs0_over_t}")
+        if not self.y0 > 0.0:
+            raise ValueError(f"y0 must be > 0, got {self.y0}")
+        if not (0.0 < self.rtol < 1.0 and 0.0 < self.atol < 1.0):
+            raise ValueError(f"rtol and atol must be in (0, 1), got {self.rtol}, {self.atol}")
+        if self.max_steps < 1 or self.n_table < 8:
+            raise ValueError(f"max_steps must be >= 1 and n_table >= 8, got {self.max_steps}, {self.n_table}")
+        if self.adjoint not in ("recursive", "forward", "direct"):
+            raise ValueError(f"adjoint must be 'recursive', 'forward' or 'direct', got {self.adjoint!r}")
+
+    def table_ln_x(self) -> np.ndarray:
+        """The ln x nodes of the rate table (covers T and, two-temperature, colder T_hs)."""
+        upper = self.x_end * (1.0 if self.thermalized else 1.0e3)
+        lower = self.x0 * (1.0 if self.thermalized else 1.0)
+        return thermal.ln_x_grid(lower / 1.5, upper * 1.5, self.n_table)
+
+
+class Solution(eqx.Module):
+    """Result of one solve.
+
+    Attributes:
+        omega_h2: Omega h^2 today, scalar (NaN where status != 0).
+        y_end: total DM yield Y = n/s at x_end, scalar.
+        status: int32 status code (``STATUS_*``), scalar.
+        num_steps: accepted + rejected ODE steps, scalar.
+        x: saved x values, shape (n_save,).
+        y: saved yields Y, shape (n_save,).
+        t_hs_over_t: saved T_hs / T, shape (n_save,).
+    """
+
+    omega_h2: Float[Array, ""]
+    y_end: Float[Array, ""]
+    status: Int[Array, ""]
+    num_steps: Int[Array, ""]
+    x: Float[Array, " n_save"]
+    y: Float[Array, " n_save"]
+    t_hs_over_t: Float[Array, " n_save"]
+
+
+def check_model(model: AbstractModel) -> None:
+    """Check concrete physical inputs before anything is traced.
+
+    Args:
+        model: a parameter point with concrete (non-traced) scalar fields.
+
+    Raises:
+        ValueError: m_chi <= 0, alpha_D <= 0, epsilon outside (0, 1), non-finite values,
+            or model-specific conditions (m_A <= m_chi1 + m_chi2 for BC2, delta < 0,
+            m_ZD >= m_chi for the secluded model).
+    """
+    def value(name):
+        v = getattr(model, name, None)
+        if v is None:
+            return None
+        try:
+            return float(v)
+        except (TypeError, jax.errors.ConcretizationTypeError):
+            return None  # traced: checked by the caller before tracing
+
+    checks = [
+        ("m_chi", lambda v: v > 0.0, "m_chi must be > 0 GeV"),
+        ("alpha_D", lambda v: v > 0.0, "alpha_D must be > 0"),
+        ("epsilon", lambda v: 0.0 < v < 1.0, "epsilon must be in (0, 1)"),
+        ("delta", lambda v: v >= 0.0, "delta (Delta/m_chi) must be >= 0"),
+    ]
+    for name, ok, message in checks:
+        v = value(name)
+        if v is not None and not (math.isfinite(v) and ok(v)):
+            raise ValueError(f"{message}, got {name} = {v}")
+    m_chi, m_a = value("m_chi"), value("m_A")
+    if m_a is not None and m_chi is not None:
+        m_chi2 = m_chi * (1.0 + (value("delta") or 0.0)) if getattr(model, "species", "") == "pseudo-dirac" else m_chi
+        if not (math.isfinite(m_a) and m_a > m_chi + m_chi2):
+            raise ValueError(f"m_A must be > m_chi1 + m_chi2 = {m_chi + m_chi2} GeV (invisible A'), got m_A = {m_a}")
+    m_zd = value("m_ZD")
+    if m_zd is not None and m_chi is not None and not (0.0 < m_zd < m_chi):
+        raise ValueError(f"m_ZD must be in (0, m_chi) = (0, {m_chi}) GeV, got m_ZD = {m_zd}")
+
+
+def _status_from_result(result, omega_h2):
+    status = jnp.where(
+        result == diffrax.RESULTS.successful,
+        STATUS_OK,
+        jnp.where(result == diffrax.RESULTS.max_steps_reached, STATUS_MAX_STEPS, STATUS_SOLVER_FAILED),
+    )
+    return jnp.where((status == STATUS_OK) & ~jnp.isfinite(omega_h2), STATUS_NONFINITE, status).astype(jnp.int32)
+
+
+def _adjoint(name: str):
+    if name == "forward":
+        return diffrax.ForwardMode()
+    if name == "direct":
+        return diffrax.DirectAdjoint()
+    return diffrax.RecursiveCheckpointAdjoint()
+
+
+def initial_state(model: AbstractModel, config: SolverConfig) -> Float[Array, "2"]:
+    """Initial (ln(T_hs/T), ln Y): equilibrium at x0 (thermalized) or a cold, empty HS."""
+    if config.thermalized:
+        temperature = model.m_chi / config.x0
+        ln_y_eq = thermal.ln_n_eq(model, temperature) - jnp.log(sm.entropy_density(temperature, config.gstar))
+        return jnp.stack([jnp.zeros_like(ln_y_eq), ln_y_eq])
+    return jnp.array([math.log(config.t_hs0_over_t), math.log(config.y0)])
+
+
+def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig()) -> Solution:
+    """``solve`` without the input checks and without its own jit (for use inside jit/vmap).
+
+    Args:
+        model: parameter point (may be traced).
+        config: ``SolverConfig``.
+
+    Returns:
+        ``Solution``.
+    """
+    options = SystemOptions(thermalized=config.thermalized, depletion=config.depletion, gstar=config.gstar)
+    table = thermal.rate_table(model, config.table_ln_x(), with_hs=True) if config.fast else None
+    t0, t1 = math.log(config.x0), math.log(config.x_end)
+    if config.n_save > 0:
+        saveat = diffrax.SaveAt(ts=jnp.linspace(t0, t1, config.n_save))
+    else:
+        saveat = diffrax.SaveAt(t1=True)
+    root_finder = optx.Newton(rtol=config.rtol, atol=config.atol, cauchy_termination=False)
+    solver = diffrax.Kvaerno5(root_finder=root_finder)
+    controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3)
+    solution = diffrax.diffeqsolve(
+        diffrax.ODETerm(vector_field),
+        solver,
+        t0=t0,
+        t1=t1,
+        dt0=1e-3,
+        y0=initial_state(model, config),
+        args=(model, table, options),
+        saveat=saveat,
+        stepsize_controller=controller,
+        max_steps=config.max_steps,
+        adjoint=_adjoint(config.adjoint),
+        throw=False,
+    )
+    ys = solution.ys
+    y_end = jnp.exp(ys[-1, 1])
+    omega_h2 = c.OMEGA_H2_PER_GEV_Y * model.m_chi * y_end
+    status = _status_from_result(solution.result, omega_h2)
+    omega_h2 = jnp.where(status == STATUS_OK, omega_h2, jnp.nan)
+    if config.n_save > 0:
+        x, y_traj, ratio = jnp.exp(solution.ts), jnp.exp(ys[:, 1]), jnp.exp(ys[:, 0])
+    else:
+        x = y_traj = ratio = jnp.zeros((0,))
+    return Solution(
+        omega_h2=omega_h2,
+        y_end=y_end,
+        status=status,
+        num_steps=solution.stats["num_steps"],
+        x=x,
+        y=y_traj,
+        t_hs_over_t=ratio,
+    )
+
+
+_solve_jit = eqx.filter_jit(solve_unchecked)
+
+
+def solve(model: AbstractModel, config: SolverConfig = SolverConfig()) -> Solution:
+    """Relic abundance and (optionally) the trajectory of one parameter point.
+
+    Args:
+        model: parameter point with concrete scalar fields (``BC2``, ``SecludedDirac``, ...).
+        config: ``SolverConfig`` (static).
+
+    Returns:
+        ``Solution`` with Omega h^2 = m_chi Y_total(x_end) s0 / (rho_c / h^2)
+        (DESIGN.md "Background cosmology"), the status code and the step count.
+
+    Raises:
+        ValueError: unphysical model parameters (``check_model``), before tracing.
+    """
+    check_model(model)
+    return _solve_jit(model, config)

@@ -1,0 +1,277 @@
+"""Thermal averages: equilibrium densities, <sigma v>, <sigma v E>, and their tables.
+
+For the model's annihilating pair (a, b) with masses m_a, m_b and dof g_a, g_b
+(Gondolo & Gelmini, Nucl. Phys. B360 (1991) 145, Eq. 3.8; Edsjo & Gondolo, PRD 56 (1997)
+1879, Eq. 18, for unequal masses; seed 003 Eqs. 2.11-2.12 for the energy moment):
+
+    n_a n_b <sigma v>   = g_a g_b T / (32 pi^4) Int ds sigma(s) lambda(s, m_a^2, m_b^2) / sqrt(s) K1(sqrt(s)/T)
+    n_a n_b <sigma v E> = g_a g_b T / (32 pi^4) Int ds sigma(s) lambda(s, m_a^2, m_b^2) K2(sqrt(s)/T)
+
+The Boltzmann system evolves the total DM number n = sum_i n_i (all states in chemical
+equilibrium with each other). Its equilibrium rate densities are
+
+    Gamma_n(T) = c_pair n_a n_b <sigma v>        (DM particles destroyed per volume and time)
+    Gamma_E(T) = (c_pair / 2) n_a n_b <sigma v E> (energy carried away per volume and time)
+
+with ``c_pair = 2`` for distinct particles and 1 for identical ones. This module returns
+them divided by n_eq_total(T)^2, so that every quantity stays finite for any x = m/T:
+``sigma_v_eff = Gamma_n / n_eq^2`` [GeV^-2] and ``sigma_v_E_eff = Gamma_E / n_eq^2`` [GeV^-1].
+
+Quadrature: u = (sqrt(s) - m_a - m_b) / T, written as u = v^2 (removes the threshold square
+root), composite Gauss-Legendre on panels whose breakpoints are a fixed background set plus,
+for every narrow peak (A' or Z pole, omega, phi), the points u_k + a Gamma_k / (2T) for
+a in {0, +-1, +-4, +-16, +-64}, sorted: the peak is then integrated on panels scaled to its
+width wherever it sits (see DESIGN.md, "Numerics").
+"""
+
+from __future__ import annotations
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Float
+
+from . import special
+from .models.base import AbstractModel
+
+__all__ = [
+    "ln_n_eq",
+    "mean_energy",
+    "sigma_v_eff",
+    "sigma_v_E_eff",
+    "sigma_v_hs_eff",
+    "RateTable",
+    "rate_table",
+    "interp_rates",
+    "ln_x_grid",
+]
+
+_V_EDGES = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 2.75, 3.5, 4.5, 5.5, 7.0, 8.5])  # v = sqrt(u)
+_PEAK_OFFSETS = np.array([-64.0, -16.0, -4.0, -1.0, 0.0, 1.0, 4.0, 16.0, 64.0])
+_N_GAUSS = 6
+_GL_NODES, _GL_WEIGHTS = special.gauss_legendre(_N_GAUSS)
+
+
+def _kallen(a, b, c_):
+    return a**2 + b**2 + c_**2 - 2.0 * (a * b + a * c_ + b * c_)
+
+
+def _ln_d_sum(model: AbstractModel, temperature):
+    """ln of D(T) = sum_i g_i m_i^2 K2e(m_i/T) exp(-(m_i - m_min)/T); returns (ln D, m_min)."""
+    masses, dofs = model.dm_states()
+    m_min = jnp.min(masses)
+    terms = dofs * masses**2 * special.k2e(masses / temperature) * jnp.exp(-(masses - m_min) / temperature)
+    return jnp.log(jnp.sum(terms)), m_min
+
+
+def ln_n_eq(model: AbstractModel, temperature: ArrayLike) -> Float[Array, ""]:
+    """ln of the total Maxwell-Boltzmann equilibrium density sum_i g_i m_i^2 T K2(m_i/T)/(2 pi^2).
+
+    Args:
+        model: parameter point.
+        temperature: temperature [GeV], scalar.
+
+    Returns:
+        ln(n_eq / GeV^3), scalar; finite for any T > 0 (scaled Bessel functions).
+
+    Source: Gondolo & Gelmini (1991) Eq. 2.1 (Maxwell-Boltzmann limit).
+    """
+    ln_d, m_min = _ln_d_sum(model, temperature)
+    return ln_d + jnp.log(temperature / (2.0 * math.pi**2)) - m_min / temperature
+
+
+def mean_energy(model: AbstractModel, temperature: ArrayLike) -> Float[Array, ""]:
+    """Mean energy per DM particle in kinetic and chemical equilibrium at T,
+    B(T) = sum_i f_i (m_i K1(m_i/T)/K2(m_i/T) + 3 T) with f_i = n_i,eq / n_eq [GeV].
+
+    Args:
+        model: parameter point.
+        temperature: temperature [GeV], scalar.
+
+    Returns:
+        B(T) [GeV], scalar. Source: seed 003 (rho_chi = n_chi B(T'), Sec. 2.2).
+    """
+    masses, dofs = model.dm_states()
+    m_min = jnp.min(masses)
+    z = masses / temperature
+    weights = dofs * masses**2 * special.k2e(z) * jnp.exp(-(masses - m_min) / temperature)
+    energies = masses * special.k1e(z) / special.k2e(z) + 3.0 * temperature
+    return jnp.sum(weights * energies) / jnp.sum(weights)
+
+
+def _quadrature_nodes(model: AbstractModel, temperature):
+    """Nodes u and weights for Int_0^inf du f(u), placed on the background and on every peak."""
+    masses, _ = model.dm_states()
+    a, b = model.pair
+    threshold = masses[a] + masses[b]
+    res_mass, res_width = model.resonances()
+    u_peak = (res_mass - threshold) / temperature
+    half_width = 0.5 * res_width / temperature
+    u_max = _V_EDGES[-1] ** 2
+    peak_points = (u_peak[:, None] + _PEAK_OFFSETS[None, :] * half_width[:, None]).ravel()
+    v_peaks = jnp.sqrt(jnp.clip(peak_points, 0.0, u_max))
+    edges = jnp.sort(jnp.concatenate([jnp.asarray(_V_EDGES), v_peaks]))
+    lo, hi = edges[:-1], edges[1:]
+    v = 0.5 * (hi - lo)[:, None] * _GL_NODES[None, :] + 0.5 * (hi + lo)[:, None]
+    w = 0.5 * (hi - lo)[:, None] * _GL_WEIGHTS[None, :]
+    v, w = v.ravel(), w.ravel()
+    return v**2, 2.0 * v * w  # du = 2 v dv
+
+
+def _pair_integrals(model: AbstractModel, temperature, sigma_fn):
+    """J_n = Int du sigma lambda K1e(sqrt s/T) e^-u and J_E = Int du sqrt(s) sigma lambda K2e e^-u."""
+    masses, _ = model.dm_states()
+    a, b = model.pair
+    m_a, m_b = masses[a], masses[b]
+    u, weight = _quadrature_nodes(model, temperature)
+    sqrt_s = m_a + m_b + u * temperature
+    s = sqrt_s**2
+    lam = _kallen(s, m_a**2, m_b**2)
+    common = weight * sigma_fn(s) * lam * jnp.exp(-u)
+    z = sqrt_s / temperature
+    return jnp.sum(common * special.k1e(z)), jnp.sum(common * sqrt_s * special.k2e(z))
+
+
+def _normalisation(model: AbstractModel, temperature):
+    """g_a g_b / (4 D^2) exp(-(m_a + m_b - 2 m_min)/T): converts J to Gamma / n_eq^2."""
+    masses, dofs = model.dm_states()
+    a, b = model.pair
+    ln_d, m_min = _ln_d_sum(model, temperature)
+    excess = (masses[a] + masses[b] - 2.0 * m_min) / temperature
+    return dofs[a] * dofs[b] / 4.0 * jnp.exp(-2.0 * ln_d - excess)
+
+
+def _c_pair(model: AbstractModel) -> float:
+    a, b = model.pair
+    return 1.0 if a == b else 2.0
+
+
+def sigma_v_eff(model: AbstractModel, temperature: ArrayLike) -> Float[Array, ""]:
+    """Gamma_n(T) / n_eq(T)^2 for annihilation into SM states [GeV^-2] (module docstring).
+
+    For a single self-conjugate state this is the usual <sigma v>; for Dirac-like pairs
+    (n = n_chi + n_chibar) it is <sigma v> / 2, so that dn/dt + 3 H n = -sigma_v_eff
+    (n^2 - n_eq^2) in every case.
+
+    Args:
+        model: parameter point.
+        temperature: temperature [GeV], scalar > 0.
+
+    Returns:
+        Scalar [GeV^-2].
+
+    Source: Gondolo & Gelmini (1991) Eq. 3.8; Edsjo & Gondolo (1997) Eq. 18.
+    """
+    j_n, _ = _pair_integrals(model, temperature, model.sigma_sm)
+    return _c_pair(model) * _normalisation(model, temperature) * j_n
+
+
+def sigma_v_E_eff(model: AbstractModel, temperature: ArrayLike) -> Float[Array, ""]:
+    """Gamma_E(T) / n_eq(T)^2: energy moment of annihilation into SM states [GeV^-1].
+
+    Args:
+        model: parameter point.
+        temperature: temperature [GeV], scalar > 0.
+
+    Returns:
+        Scalar [GeV^-1].
+
+    Source: seed 003 Eq. 2.12 (energy-weighted Gondolo-Gelmini average).
+    """
+    _, j_e = _pair_integrals(model, temperature, model.sigma_sm)
+    return 0.5 * _c_pair(model) * _normalisation(model, temperature) * j_e
+
+
+def sigma_v_hs_eff(model: AbstractModel, temperature: ArrayLike) -> Float[Array, ""]:
+    """Gamma_n / n_eq^2 for annihilation into hidden-sector states (e.g. Z_D Z_D) [GeV^-2].
+
+    Args:
+        model: parameter point.
+        temperature: hidden-sector temperature [GeV], scalar > 0.
+
+    Returns:
+        Scalar [GeV^-2]; zero for models without such a channel.
+    """
+    j_n, _ = _pair_integrals(model, temperature, model.sigma_hs)
+    return _c_pair(model) * _normalisation(model, temperature) * j_n
+
+
+# --- tabulated fast path -----------------------------------------------------------------------
+
+_TINY = 1e-300
+
+
+def ln_x_grid(x_min: float, x_max: float, n: int) -> np.ndarray:
+    """Uniform grid in ln x = ln(m_chi / T) (numpy), shape (n,)."""
+    return np.linspace(math.log(x_min), math.log(x_max), n)
+
+
+class RateTable(eqx.Module):
+    """ln of the three rates on a uniform ln x grid (x = m_chi / T), one parameter point.
+
+    Attributes:
+        ln_x0: first node ln x, scalar.
+        d_ln_x: node spacing, scalar.
+        ln_sv: ln sigma_v_eff [ln GeV^-2], shape (n,).
+        ln_svE: ln sigma_v_E_eff [ln GeV^-1], shape (n,).
+        ln_sv_hs: ln sigma_v_hs_eff [ln GeV^-2], shape (n,) (ln 1e-300 where absent).
+    """
+
+    ln_x0: Float[Array, ""]
+    d_ln_x: Float[Array, ""]
+    ln_sv: Float[Array, " n"]
+    ln_svE: Float[Array, " n"]
+    ln_sv_hs: Float[Array, " n"]
+
+
+def rate_table(model: AbstractModel, ln_x: np.ndarray, with_hs: bool = True) -> RateTable:
+    """Tabulate the rates of ``model`` at x = m_chi / T on the uniform grid ``ln_x``.
+
+    Args:
+        model: parameter point.
+        ln_x: uniform grid of ln x, numpy shape (n,), n >= 2 (static).
+        with_hs: also tabulate the hidden-sector channel (static).
+
+    Returns:
+        ``RateTable``. The fast path of DESIGN.md: built once per parameter point, inside jit.
+    """
+    ln_x = np.asarray(ln_x, dtype=np.float64)
+    temperatures = model.m_chi / jnp.exp(jnp.asarray(ln_x))
+
+    def one(temperature):
+        j_n, j_e = _pair_integrals(model, temperature, model.sigma_sm)
+        norm = _normalisation(model, temperature)
+        sv = _c_pair(model) * norm * j_n
+        sve = 0.5 * _c_pair(model) * norm * j_e
+        sv_hs = sigma_v_hs_eff(model, temperature) if with_hs else jnp.zeros(())
+        return jnp.log(jnp.maximum(jnp.stack([sv, sve, sv_hs]), _TINY))
+
+    logs = jax.vmap(one)(temperatures)
+    return RateTable(
+        ln_x0=jnp.asarray(ln_x[0]),
+        d_ln_x=jnp.asarray(ln_x[1] - ln_x[0]),
+        ln_sv=logs[:, 0],
+        ln_svE=logs[:, 1],
+        ln_sv_hs=logs[:, 2],
+    )
+
+
+def interp_rates(table: RateTable, ln_x: ArrayLike) -> Float[Array, "3"]:
+    """Linear interpolation of (ln sv, ln svE, ln sv_hs) in ln x; linear extrapolation outside.
+
+    Args:
+        table: a ``RateTable``.
+        ln_x: ln(m_chi / T), scalar.
+
+    Returns:
+        The three logs, shape (3,).
+    """
+    n = table.ln_sv.shape[0]
+    position = (ln_x - table.ln_x0) / table.d_ln_x
+    i = jnp.clip(jnp.floor(position).astype(jnp.int32), 0, n - 2)
+    t = position - i
+    stacked = jnp.stack([table.ln_sv, table.ln_svE, table.ln_sv_hs])
+    return stacked[:, i] * (1.0 - t) + stacked[:, i + 1] * t
