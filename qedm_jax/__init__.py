@@ -8,3 +8,25 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 __version__ = "0.1.0"
+
+from . import constants, io, sm, special, thermal  # noqa: E402
+from .lines import TargetLine, thermal_target  # noqa: E402
+from .models import BC2, make_bc2, y_bc2  # noqa: E402
+from .solve import Solution, SolverConfig, solve  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "BC2",
+    "Solution",
+    "SolverConfig",
+    "TargetLine",
+    "constants",
+    "io",
+    "make_bc2",
+    "sm",
+    "solve",
+    "special",
+    "thermal",
+    "thermal_target",
+    "y_bc2",
+]

@@ -112,7 +112,9 @@ def _quadrature_nodes(model: AbstractModel, temperature):
     half_width = 0.5 * res_width / temperature
     u_max = _V_EDGES[-1] ** 2
     peak_points = (u_peak[:, None] + _PEAK_OFFSETS[None, :] * half_width[:, None]).ravel()
-    v_peaks = jnp.sqrt(jnp.clip(peak_points, 0.0, u_max))
+    clipped = jnp.clip(peak_points, 0.0, u_max)
+    positive = clipped > 0.0
+    v_peaks = jnp.where(positive, jnp.sqrt(jnp.where(positive, clipped, 1.0)), 0.0)  # NaN-free tangents
     edges = jnp.sort(jnp.concatenate([jnp.asarray(_V_EDGES), v_peaks]))
     lo, hi = edges[:-1], edges[1:]
     v = 0.5 * (hi - lo)[:, None] * _GL_NODES[None, :] + 0.5 * (hi + lo)[:, None]

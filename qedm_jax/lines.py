@@ -1,0 +1,153 @@
+"""Relic lines: the coupling that gives the observed Omega h^2.
+
+``thermal_target`` root-finds, for every mass of an array, ln(epsilon) with
+ln(Omega h^2 / target) = 0 on the freeze-out branch (thermalized hidden sector), using
+``optimistix.Newton`` in log space, vmapped over masses (DESIGN.md "Derived curves"; STYLE.md
+Lines). Omega h^2 ~ 1/<sigma v> ~ epsilon^-2 there, so the residual is close to linear in
+ln(epsilon) and Newton converges in a few iterations from the analytic first guess. The
+root's derivatives with respect to the model parameters come from the implicit function
+theorem (``optimistix.ImplicitAdjoint``), not from unrolled iterations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import optimistix as optx
+from jaxtyping import Array, ArrayLike, Float, Int
+
+from . import constants as c
+from . import solve as solve_mod
+from . import thermal
+from .models.base import AbstractModel
+
+__all__ = ["TargetLine", "thermal_target", "thermal_target_unchecked", "target_config"]
+
+_SIGMA_V_GUESS_CM3_S = 2.2e-26  # self-conjugate s-wave value for Omega h^2 = 0.12 (Steigman et al. 2012)
+_X_FREEZE_GUESS = 20.0  # typical x at freeze-out, for the first guess only
+_OMEGA_RTOL = 1e-3  # a root counts as converged when |ln(Omega h^2 / target)| is below this
+
+
+class TargetLine(eqx.Module):
+    """A thermal-target line.
+
+    Attributes:
+        m_chi: masses [GeV], shape (n,).
+        epsilon: photon-like kinetic mixing on the line, shape (n,) (NaN where status != 0).
+        omega_h2: Omega h^2 at the root (the check of convergence), shape (n,).
+        status: int32 status per mass (0 = converged; ``solve.STATUS_*``), shape (n,).
+    """
+
+    m_chi: Float[Array, " n"]
+    epsilon: Float[Array, " n"]
+    omega_h2: Float[Array, " n"]
+    status: Int[Array, " n"]
+
+
+def target_config(config: solve_mod.SolverConfig | None = None) -> solve_mod.SolverConfig:
+    """The solver settings used inside the root find: thermalized, forward-mode adjoint
+    (Newton needs d Omega / d ln epsilon), everything else from ``config``."""
+    config = solve_mod.SolverConfig() if config is None else config
+    return dataclasses.replace(config, thermalized=True, adjoint="forward")
+
+
+def _first_guess(model: AbstractModel) -> Float[Array, ""]:
+    """ln epsilon from <sigma v>(x = 20) at epsilon = 1 and sigma v ~ epsilon^2 (a guess only)."""
+    unit = eqx.tree_at(lambda m: m.epsilon, model, jnp.ones_like(model.epsilon))
+    sv_unit = thermal.sigma_v_eff(unit, model.m_chi / _X_FREEZE_GUESS)
+    a, b = model.pair
+    needed = c.sigma_v_cm3_s_to_gev2(_SIGMA_V_GUESS_CM3_S) * (1.0 if a == b else 0.5)
+    return 0.5 * (jnp.log(needed) - jnp.log(sv_unit))
+
+
+def _residual(ln_epsilon, args):
+    model, omega_target, config = args
+    point = eqx.tree_at(lambda m: m.epsilon, model, jnp.exp(ln_epsilon))
+    solution = solve_mod.solve_unchecked(point, config)
+    return jnp.log(solution.omega_h2 / omega_target)
+
+
+def thermal_target_unchecked(
+    model: AbstractModel,
+    omega_h2: float | Float[Array, ""] = c.OMEGA_H2_PLANCK,
+    config: solve_mod.SolverConfig | None = None,
+    rtol: float = 1e-4,
+    max_steps: int = 16,
+) -> tuple[Float[Array, ""], Float[Array, ""], Int[Array, ""]]:
+    """One-mass thermal target without input checks or jit (for jit/vmap/grad by callers).
+
+    Args:
+        model: parameter point; its ``epsilon`` is ignored (replaced by the root).
+        omega_h2: target Omega h^2, scalar.
+        config: solver settings (see ``target_config``).
+        rtol: relative tolerance of the Newton iteration on ln epsilon.
+        max_steps: Newton iteration limit.
+
+    Returns:
+        ``(epsilon, omega_h2_at_root, status)``, scalars.
+    """
+    config = target_config(config)
+    solver = optx.Newton(rtol=rtol, atol=rtol)  # Cauchy termination: |residual| < rtol
+    ln_eps0 = _first_guess(model)
+    result = optx.root_find(
+        _residual,
+        solver,
+        ln_eps0,
+        args=(model, omega_h2, config),
+        max_steps=max_steps,
+        throw=False,
+        adjoint=optx.ImplicitAdjoint(),
+    )
+    epsilon = jnp.exp(result.value)
+    point = eqx.tree_at(lambda m: m.epsilon, model, epsilon)
+    check = solve_mod.solve_unchecked(point, config)
+    converged = (result.result == optx.RESULTS.successful) & (jnp.abs(jnp.log(check.omega_h2 / omega_h2)) < _OMEGA_RTOL)
+    status = jnp.where(check.status != solve_mod.STATUS_OK, check.status,
+                       jnp.where(converged & (epsilon < 1.0), solve_mod.STATUS_OK, solve_mod.STATUS_ROOT_FAILED))
+    epsilon = jnp.where(status == solve_mod.STATUS_OK, epsilon, jnp.nan)
+    return epsilon, check.omega_h2, status.astype(jnp.int32)
+
+
+@eqx.filter_jit
+def _target_vmapped(models, omega_h2, config):
+    return jax.vmap(lambda m: thermal_target_unchecked(m, omega_h2, config))(models)
+
+
+def thermal_target(
+    make_model,
+    m_chi: ArrayLike,
+    omega_h2: float = c.OMEGA_H2_PLANCK,
+    config: solve_mod.SolverConfig | None = None,
+) -> TargetLine:
+    """Thermal target epsilon(m_chi): Omega h^2 = ``omega_h2`` on the freeze-out branch.
+
+    Args:
+        make_model: callable ``m_chi -> AbstractModel`` (jnp scalar in, model out) giving
+            the parameter point at each mass, e.g. ``lambda m: BC2(m, 3 * m, 0.1, 1e-3,
+            species="scalar")``; its epsilon is ignored.
+        m_chi: masses [GeV], shape (n,), > 0.
+        omega_h2: target Omega h^2 (Planck 2018: 0.120).
+        config: solver settings; forced thermalized, forward-mode (see ``target_config``).
+
+    Returns:
+        ``TargetLine`` in input order; one status per mass, never an exception for a mass
+        that fails.
+
+    Raises:
+        ValueError: non-positive or non-finite masses, omega_h2 <= 0, or a model that fails
+            ``solve.check_model`` at any mass (checked before tracing).
+    """
+    masses = jnp.atleast_1d(jnp.asarray(m_chi, dtype=float))
+    if masses.ndim != 1 or not bool(jnp.all(jnp.isfinite(masses) & (masses > 0.0))):
+        raise ValueError(f"m_chi must be a 1-d array of finite masses > 0 GeV, got {m_chi}")
+    if not (math.isfinite(omega_h2) and omega_h2 > 0.0):
+        raise ValueError(f"omega_h2 must be > 0, got {omega_h2}")
+    for m in (masses[0], masses[-1]):
+        solve_mod.check_model(make_model(m))
+    models = jax.vmap(make_model)(masses)
+    epsilon, omega, status = _target_vmapped(models, jnp.asarray(omega_h2), target_config(config))
+    return TargetLine(m_chi=masses, epsilon=epsilon, omega_h2=omega, status=status)
