@@ -12,7 +12,8 @@ __version__ = "0.1.0"
 from . import constants, io, sm, special, thermal  # noqa: E402
 from .lines import TargetLine, thermal_target  # noqa: E402
 from .models import BC2, make_bc2, y_bc2  # noqa: E402
-from .solve import Solution, SolverConfig, solve  # noqa: E402
+from . import solve  # noqa: E402  (module: solve.solve(model, config))
+from .solve import Solution, SolverConfig  # noqa: E402
 
 __all__ = [
     "__version__",

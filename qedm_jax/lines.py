@@ -127,8 +127,9 @@ def thermal_target(
 
     Args:
         make_model: callable ``m_chi -> AbstractModel`` (jnp scalar in, model out) giving
-            the parameter point at each mass, e.g. ``lambda m: BC2(m, 3 * m, 0.1, 1e-3,
-            species="scalar")``; its epsilon is ignored.
+            the parameter point at each mass, e.g. ``lambda m: BC2(m_chi=m, m_A=3 * m,
+            alpha_D=0.1, epsilon=1e-3, species="scalar")`` (keywords: the field order
+            follows the base class); its epsilon is ignored.
         m_chi: masses [GeV], shape (n,), > 0.
         omega_h2: target Omega h^2 (Planck 2018: 0.120).
         config: solver settings; forced thermalized, forward-mode (see ``target_config``).

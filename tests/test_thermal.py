@@ -1,0 +1,94 @@
+"""Thermal averages against closed forms (Gondolo & Gelmini 1991)."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy.special import kve
+
+import qedm_jax  # noqa: F401  (enables float64)
+from qedm_jax import thermal
+from qedm_jax.models.bc2 import BC2
+
+from .tolerances import NARROW_WIDTH_RTOL, THERMAL_AVERAGE_RTOL
+
+
+def _dirac(m_chi=1.0):
+    return BC2(m_chi=m_chi, m_A=3.0 * m_chi, alpha_D=0.1, epsilon=1e-3, species="majorana")
+
+
+@pytest.mark.parametrize("x", [0.01, 0.3, 1.0, 3.0, 20.0, 100.0, 3000.0])
+def test_constant_sigma_average_closed_form(x):
+    """Constant sigma: <sigma v> = 4 sigma K3(2x) / (x K2(x)^2) (derived from GG Eq. 3.8)."""
+    model = _dirac()
+    temperature = 1.0 / x
+    sigma = 1e-8
+    j_n, _ = thermal._pair_integrals(model, temperature, lambda s: jnp.full_like(s, sigma))
+    sv = thermal._c_pair(model) * thermal._normalisation(model, temperature) * j_n
+    exact = 4.0 * sigma / x * kve(3, 2.0 * x) / kve(2, x) ** 2
+    np.testing.assert_allclose(float(sv), exact, rtol=THERMAL_AVERAGE_RTOL)
+
+
+def test_constant_sigma_energy_moment_nonrelativistic():
+    """<sigma v E> / <sigma v> -> 2 m + 3T (+O(T^2/m)) for constant sigma v_rel at large x."""
+    from qedm_jax.models.reference import ConstantSigmaV
+
+    model = ConstantSigmaV(m_chi=1.0, sigma_v=1e-8)
+    x = 1000.0
+    ratio = float(thermal.sigma_v_E_eff(model, 1.0 / x) / thermal.sigma_v_eff(model, 1.0 / x))
+    # one event removes 2 particles; Gamma_E / Gamma_n = <E_pair> / 2 = m + 3T/2
+    np.testing.assert_allclose(ratio, 1.0 + 1.5 / x, rtol=2.0 / x**2)
+
+
+@pytest.mark.parametrize("width_ratio", [1e-3, 1e-4])
+def test_breit_wigner_narrow_width_limit(width_ratio):
+    """sigma = C m Gamma / ((s - M^2)^2 + M^2 Gamma^2) -> C pi delta(s - M^2) as Gamma -> 0."""
+    model = _dirac()
+    m_res, t = 3.0, 0.4
+    gamma = width_ratio * m_res
+    c_norm = 1e-6
+
+    class Narrow(BC2):
+        def resonances(self):
+            return jnp.array([m_res]), jnp.array([gamma])
+
+    narrow = Narrow(m_chi=1.0, m_A=m_res, alpha_D=0.1, epsilon=1e-3, species="majorana")
+    bw = lambda s: c_norm * m_res * gamma / ((s - m_res**2) ** 2 + m_res**2 * gamma**2)
+    j_n, _ = thermal._pair_integrals(narrow, t, bw)
+    sv = float(thermal._normalisation(narrow, t) * j_n)
+    # n^2 <sigma v> = g^2 T / (32 pi^4) C pi lambda(M^2)/M K1(M/T); n = g m^2 T K2(m/T)/(2 pi^2)
+    s0 = m_res**2
+    lam = s0 * (s0 - 4.0)
+    numerator = t / (32 * math.pi**4) * c_norm * math.pi * lam / m_res * kve(1, m_res / t) * math.exp(-m_res / t)
+    n_eq = t * kve(2, 1.0 / t) * math.exp(-1.0 / t) / (2 * math.pi**2)
+    np.testing.assert_allclose(sv, numerator / n_eq**2, rtol=NARROW_WIDTH_RTOL)
+    del model
+
+
+def test_equilibrium_density_and_mean_energy_limits():
+    """n_eq -> g (m T / 2 pi)^{3/2} e^{-m/T} and B -> m + 3T/2 (non-relativistic);
+    n_eq -> g T^3 / pi^2 and B -> 3 T (relativistic)."""
+    model = _dirac(1.0)
+    t = 1e-3
+    nr = math.log(2.0 * (t / (2 * math.pi)) ** 1.5) - 1.0 / t + 15.0 / 8.0 * t  # K2 asymptotic series
+    np.testing.assert_allclose(float(thermal.ln_n_eq(model, t)), nr, atol=1e-5)
+    np.testing.assert_allclose(float(thermal.mean_energy(model, t)), 1.0 + 1.5 * t, rtol=1e-5)  # + O(T^2/m)
+    t = 1e4
+    np.testing.assert_allclose(float(thermal.ln_n_eq(model, t)), math.log(2.0 * t**3 / math.pi**2), rtol=1e-6)
+    np.testing.assert_allclose(float(thermal.mean_energy(model, t)), 3.0 * t, rtol=1e-6)
+
+
+def test_rate_table_matches_quadrature_and_compiles_once():
+    """The tabulated ln rates interpolate the exact quadrature; one compile for two points."""
+    ln_x = thermal.ln_x_grid(0.5, 2e4, 240)
+    build = jax.jit(lambda m: thermal.rate_table(m, ln_x))
+    model = BC2(m_chi=0.3, m_A=0.9, alpha_D=0.1, epsilon=1e-4, species="dirac")
+    table = build(model)
+    for x in [1.3, 7.7, 23.0, 210.0]:
+        exact = thermal.sigma_v_eff(model, 0.3 / x)
+        approx = jnp.exp(thermal.interp_rates(table, math.log(x))[0])
+        np.testing.assert_allclose(float(approx), float(exact), rtol=2e-3)
+    build(BC2(m_chi=0.5, m_A=1.5, alpha_D=0.2, epsilon=1e-5, species="dirac"))
+    assert build._cache_size() == 1
