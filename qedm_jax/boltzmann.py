@@ -38,6 +38,13 @@ from .models.base import AbstractModel
 
 __all__ = ["SystemOptions", "rates_at", "vector_field"]
 
+_LN_MAX = 700.0  # exponents are clipped here: a trial Newton iterate may not overflow to inf
+
+
+def _exp(argument):
+    """exp with the argument clipped to +-700 (finite for any trial state of the solver)."""
+    return jnp.exp(jnp.clip(argument, -_LN_MAX, _LN_MAX))
+
 
 class SystemOptions(eqx.Module):
     """Static switches of the Boltzmann system.
@@ -67,8 +74,8 @@ def rates_at(model: AbstractModel, table: thermal.RateTable | None, ln_x: Float[
     """
     if table is not None:
         logs = thermal.interp_rates(table, ln_x)
-        return jnp.exp(logs[0]), jnp.exp(logs[1]), jnp.exp(logs[2])
-    temperature = model.m_chi * jnp.exp(-ln_x)
+        return _exp(logs[0]), _exp(logs[1]), _exp(logs[2])
+    temperature = model.m_chi * _exp(-ln_x)
     return (
         thermal.sigma_v_eff(model, temperature),
         thermal.sigma_v_E_eff(model, temperature),
@@ -92,43 +99,43 @@ def vector_field(tau: Float[Array, ""], y: Float[Array, "2"], args) -> Float[Arr
     """
     model, table, options = args
     r, w = y[0], y[1]
-    temperature = model.m_chi * jnp.exp(-tau)
+    temperature = model.m_chi * _exp(-tau)
     ln_s = jnp.log(sm.entropy_density(temperature, options.gstar))
-    s = jnp.exp(ln_s)
+    s = _exp(ln_s)
     hubble = sm.hubble(temperature, options.gstar)
     dtau_factor = (1.0 + sm.dln_g_star_s_dln_T(temperature, options.gstar) / 3.0) / hubble
-    y_dm = jnp.exp(w)
+    y_dm = _exp(w)
 
     sv_t, sve_t, svhs_t = rates_at(model, table, tau)
     ln_neq_t = thermal.ln_n_eq(model, temperature)
-    production = jnp.exp(jnp.log(sv_t) + 2.0 * ln_neq_t - ln_s - w)  # Gamma_n(T) / (s Y)
+    production = _exp(jnp.log(sv_t) + 2.0 * ln_neq_t - ln_s - w)  # Gamma_n(T) / (s Y)
 
     if options.thermalized:
         depletion = (sv_t * s * y_dm) if options.depletion else 0.0
         # hidden-sector channel at T_hs = T: sigma_v_hs (n_eq^2 - n^2) / (s Y)
-        hs = svhs_t * (jnp.exp(2.0 * ln_neq_t - ln_s - w) - s * y_dm) if options.depletion else 0.0
+        hs = svhs_t * (_exp(2.0 * ln_neq_t - ln_s - w) - s * y_dm) if options.depletion else 0.0
         dw = dtau_factor * (production - depletion + hs)  # seed 003 Eq. 2.15 with T_hs = T
         return jnp.stack([jnp.zeros_like(r), dw])
 
-    t_hs = temperature * jnp.exp(r)
+    t_hs = temperature * _exp(r)
     sv_h, sve_h, svhs_h = rates_at(model, table, tau - r)
     ln_neq_h = thermal.ln_n_eq(model, t_hs)
     if options.depletion:
         depletion = sv_h * s * y_dm
-        hs = svhs_h * (jnp.exp(2.0 * ln_neq_h - ln_s - w) - s * y_dm)
+        hs = svhs_h * (_exp(2.0 * ln_neq_h - ln_s - w) - s * y_dm)
     else:
         depletion, hs = 0.0, 0.0
     dw = dtau_factor * (production - depletion + hs)  # seed 003 Eq. 2.15
 
     mean_e, dmean_e = jax.value_and_grad(lambda t: thermal.mean_energy(model, t))(t_hs)
     rho_bath = model.g_hs_bath * math.pi**2 / 30.0 * t_hs**4 / (s * temperature)  # / (s T)
-    energy_production = jnp.exp(jnp.log(sve_t) + 2.0 * ln_neq_t - ln_s) / temperature
+    energy_production = _exp(jnp.log(sve_t) + 2.0 * ln_neq_t - ln_s) / temperature
     number_production = production * y_dm / temperature
     collisions = energy_production - mean_e * number_production  # [C_rho - B C_n](production) / (s T)
     if options.depletion:
         collisions = collisions - s * y_dm**2 * (sve_h - mean_e * sv_h) / temperature
-        collisions = collisions - mean_e * svhs_h * (jnp.exp(2.0 * ln_neq_h - ln_s) - s * y_dm**2) / temperature
-    numerator = collisions - 4.0 * hubble * rho_bath - 3.0 * hubble * y_dm * jnp.exp(r)
-    denominator = 4.0 * rho_bath + y_dm * jnp.exp(r) * dmean_e
+        collisions = collisions - mean_e * svhs_h * (_exp(2.0 * ln_neq_h - ln_s) - s * y_dm**2) / temperature
+    numerator = collisions - 4.0 * hubble * rho_bath - 3.0 * hubble * y_dm * _exp(r)
+    denominator = 4.0 * rho_bath + y_dm * _exp(r) * dmean_e
     dr = dtau_factor * numerator / denominator + 1.0  # from seed 003 Eqs. 2.14 and 2.16
     return jnp.stack([dr, dw])

@@ -79,7 +79,7 @@ class SolverConfig(eqx.Module):
     thermalized: bool = eqx.field(static=True, default=True)
     x0: float = eqx.field(static=True, default=1.0)
     x_end: float = eqx.field(static=True, default=1.0e4)
-    t_hs0_over_t: float = eqx.field(static=True, default=1.0e-2)
+    t_hs0_over_t: float = eqx.field(static=True, default=1.0e-5)
     y0: float = eqx.field(static=True, default=1.0e-20)
     rtol: float = eqx.field(static=True, default=1.0e-6)
     atol: float = eqx.field(static=True, default=1.0e-8)

@@ -14,8 +14,9 @@ INSENSITIVITY_RTOL = 0.01
 FAST_VS_REFERENCE_RTOL = 5e-3
 #: pseudo-Dirac at delta = 1e-6 vs Dirac: the splitting enters as delta * x ~ 2e-5
 PSEUDO_DIRAC_LIMIT_RTOL = 2e-3
-#: two ODE solves of the same point through vmap vs one by one: identical up to rounding
-VMAP_LOOP_RTOL = 1e-10
+#: vmap vs loop, jit vs eager: implicit stages and fused ops differ at rounding, which the
+#: adaptive controller amplifies to the solver tolerance (rtol 1e-6 per step)
+VMAP_LOOP_RTOL = 3e-4
 #: root-finder convergence on Omega h^2 (lines._OMEGA_RTOL)
 TARGET_OMEGA_RTOL = 1e-3
 #: step-count ceiling for one thermalized solve (the VeryChord bug gives ~35,000)
