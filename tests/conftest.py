@@ -28,6 +28,8 @@ def pytest_configure(config):
     """Point JAX's persistent compilation cache into the pytest cache directory."""
     cache_dir = os.environ.get("JAX_COMPILATION_CACHE_DIR")
     if not cache_dir:
+        if not config.pluginmanager.hasplugin("cacheprovider"):  # -p no:cacheprovider: no cache
+            return
         cache_dir = str(config.cache.mkdir("jax_compilation_cache"))
         os.environ["JAX_COMPILATION_CACHE_DIR"] = cache_dir
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
