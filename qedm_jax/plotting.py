@@ -1,0 +1,306 @@
+"""Figures only: no physics is computed here.
+
+``plot_bc2`` redraws the European Strategy (ESPP 2026) BC2 figures
+(``ESPP_ElasticDM.png``, ``ESPP_QuasiElasticDM.png`` from ESPP2026-PPG/Quasi-elastic-DM) from
+the curves of ``qedm_jax.limits`` and overlays thermal targets computed elsewhere.
+
+matplotlib is imported inside the functions, so that ``import qedm_jax`` does not need it.
+Figures made here are ``matplotlib.figure.Figure`` objects that are not registered with
+pyplot: no GUI backend is touched (they render with Agg for PNG and the PDF backend for
+PDF, with or without a display), and no figure stays open after the caller drops it. The
+helpers ``_setup_axes``, ``_draw_limits`` and ``_label_curve`` are meant for other figures.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import warnings
+
+import numpy as np
+
+from . import limits
+
+__all__ = ["plot_bc2", "BC2_AXES", "CURVE_STYLES"]
+
+#: axis ranges of the ESPP BC2 figures: kind -> ((m_chi min, max) [GeV], (Y_BC2 min, max))
+BC2_AXES: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
+    "elastic": ((1e-3, 5.0), (1e-19, 1e-8)),
+    "quasi-elastic": ((1e-3, 2.0), (1e-14, 1e-8)),
+}
+
+_GOLDENROD = "#daa520"
+_DARKSIDE = "#ff4500"
+#: line style of each curve as on the ESPP figures: name -> matplotlib line properties
+CURVE_STYLES: dict[str, dict] = {
+    "faser-nu2": {"color": "#ff00ff", "linestyle": "-"},
+    "flare": {"color": "#33c233", "linestyle": "-"},
+    "ship": {"color": "#4169e1", "linestyle": "-"},
+    "na64e-1e13": {"color": _GOLDENROD, "linestyle": "-"},
+    "na64mu-3e11": {"color": _GOLDENROD, "linestyle": "--"},
+    "na64mu-2e13": {"color": _GOLDENROD, "linestyle": "--"},
+    "na64mu-1e14": {"color": _GOLDENROD, "linestyle": "--"},
+    "belle-ii": {"color": "#00c5d0", "linestyle": "-"},
+    "lohengrin": {"color": "#000080", "linestyle": "-"},
+    "oscura": {"color": "#a31f1f", "linestyle": ":"},
+    "darksphere": {"color": "#2e8b57", "linestyle": "--"},
+    "supercdms-snolab": {"color": "#800080", "linestyle": "-"},
+    "darkside-20k-electron": {"color": _DARKSIDE, "linestyle": "-"},
+    "darkside-20k-migdal": {"color": _DARKSIDE, "linestyle": "-"},
+}
+_DEFAULT_STYLE = {"color": "#555555", "linestyle": "-"}
+_LIMIT_LINEWIDTH = 1.6
+_EXCLUDED_FACE = "#e6e6e6"
+_EXCLUDED_EDGE = "#7a7a7a"
+_TARGET_COLORS = ("black", "#8b4513", "#2f4f4f", "#556b2f", "#4b0082")
+_TARGET_LINEWIDTH = 2.4
+_SOURCE_NOTE = "data: ESPP2026-PPG/Quasi-elastic-DM"
+_LABEL_FONTSIZE = 8.5
+
+# In-figure labels, placed as on the ESPP figures: kind -> name -> (m_chi [GeV], Y_BC2,
+# rotation). Rotation is in degrees, or None to follow the curve's slope at m_chi.
+_BC2_LABELS: dict[str, dict[str, tuple[float, float, float | None]]] = {
+    "elastic": {
+        "na64mu-3e11": (6.0e-3, 1.8e-10, 0.0),
+        "faser-nu2": (1.9e-3, 1.0e-11, 0.0),
+        "flare": (1.7e-3, 1.3e-12, 0.0),
+        "na64mu-2e13": (8.0e-3, 1.9e-12, 0.0),
+        "lohengrin": (1.9e-3, 1.3e-13, None),
+        "na64mu-1e14": (1.6e-2, 7.0e-14, 0.0),
+        "na64e-1e13": (2.6e-3, 5.0e-15, None),
+        "ship": (4.0e-2, 1.5e-11, 0.0),
+        "darkside-20k-electron": (0.115, 2.3e-12, None),
+        "darkside-20k-migdal": (0.25, 4.5e-13, 0.0),
+        "belle-ii": (1.2, 7.0e-13, 0.0),
+        "supercdms-snolab": (2.6, 1.0e-15, 0.0),
+        "darksphere": (0.3, 2.0e-16, 0.0),
+        "oscura": (1.8e-2, 6.0e-17, 0.0),
+    },
+    "quasi-elastic": {
+        "na64mu-3e11": (5.0e-3, 1.2e-10, 0.0),
+        "faser-nu2": (1.7e-3, 5.0e-12, 0.0),
+        "flare": (2.4e-3, 1.38e-12, 0.0),
+        "na64mu-2e13": (6.5e-3, 1.45e-12, 0.0),
+        "ship": (3.2e-2, 6.5e-13, 0.0),
+        "lohengrin": (1.7e-3, 9.0e-14, None),
+        "na64e-1e13": (0.135, 2.6e-11, 0.0),
+        "na64mu-1e14": (0.024, 1.2e-13, 0.0),
+        "belle-ii": (0.5, 1.2e-12, 0.0),
+    },
+}
+# position of the Omega_DM label on the first target: kind -> (m_chi [GeV], factor on Y_BC2)
+_TARGET_LABEL_AT = {"elastic": (3.2e-2, 3.0), "quasi-elastic": (8.0e-3, 0.32)}
+
+
+def _figure(figsize: tuple[float, float]):
+    """A new Figure with one Axes, independent of pyplot (works without a display)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    return fig, fig.add_subplot(1, 1, 1)
+
+
+def _setup_axes(ax, xlim: tuple[float, float], ylim: tuple[float, float], xlabel: str, ylabel: str) -> None:
+    """Log-log axes in the ESPP style: limits, labels, a tick label every decade, ticks inside.
+
+    Args:
+        ax: matplotlib Axes.
+        xlim, ylim: axis ranges (positive).
+        xlabel, ylabel: axis labels (mathtext allowed).
+    """
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel, fontsize=13)
+    ax.set_ylabel(ylabel, fontsize=13)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10.0, numticks=40))
+        axis.set_minor_locator(LogLocator(base=10.0, subs=np.arange(2, 10), numticks=40))
+        axis.set_minor_formatter(NullFormatter())
+    ax.tick_params(which="both", direction="in", top=True, right=True, labelsize=11)
+    ax.tick_params(which="major", length=6)
+    ax.tick_params(which="minor", length=3)
+
+
+def _draw_limits(ax, curves, styles: dict[str, dict] | None = None, linewidth: float = _LIMIT_LINEWIDTH) -> None:
+    """Draw ESPP curves: closed constraint outlines filled grey, everything else as lines.
+
+    Args:
+        ax: matplotlib Axes (log-log).
+        curves: ``qedm_jax.limits.Curve`` objects, drawn in order.
+        styles: name -> line properties (``CURVE_STYLES`` if None); missing names get grey.
+        linewidth: line width of the sensitivity lines [points].
+    """
+    styles = CURVE_STYLES if styles is None else styles
+    for curve in curves:
+        if curve.kind == "constraint" and curve.is_closed:
+            ax.fill(curve.m_chi, curve.Y_BC2, facecolor=_EXCLUDED_FACE, edgecolor=_EXCLUDED_EDGE,
+                    linewidth=0.8, zorder=1, label=curve.label)
+        else:
+            style = {**_DEFAULT_STYLE, **styles.get(curve.name, {})}
+            ax.plot(curve.m_chi, curve.Y_BC2, linewidth=linewidth, zorder=3, label=curve.label, **style)
+
+
+def _curve_angle(ax, m_chi: np.ndarray, y: np.ndarray, x0: float) -> float:
+    """Screen angle [degrees] of a curve at m_chi = x0, from its neighbouring points."""
+    order = np.argsort(m_chi)
+    xs, ys = np.log(m_chi[order]), np.log(y[order])
+    lx = np.log(x0)
+    span = 0.06 * (np.log(ax.get_xlim()[1]) - np.log(ax.get_xlim()[0]))
+    la, lb = max(lx - span, xs[0]), min(lx + span, xs[-1])
+    if lb <= la:
+        return 0.0
+    points = np.exp(np.array([[la, np.interp(la, xs, ys)], [lb, np.interp(lb, xs, ys)]]))
+    (xa, ya), (xb, yb) = ax.transData.transform(points)
+    return float(np.degrees(np.arctan2(yb - ya, xb - xa)))
+
+
+def _label_curve(ax, text: str, m_chi: float, y: float, color: str, rotation: float | None = 0.0,
+                 curve: tuple[np.ndarray, np.ndarray] | None = None, **kwargs):
+    """Write a curve's label inside the axes, centred at (m_chi, y) in data coordinates.
+
+    Args:
+        ax: matplotlib Axes.
+        text: the label.
+        m_chi, y: centre of the text in data coordinates.
+        color: text colour (the curve's).
+        rotation: degrees, or None to follow ``curve``'s slope at ``m_chi`` (the slope uses
+            the current axes size, so resizing the figure afterwards tilts the text).
+        curve: (m_chi, Y_BC2) arrays of the curve, needed when ``rotation`` is None.
+        **kwargs: more ``Axes.text`` properties.
+
+    Returns:
+        The matplotlib Text.
+    """
+    if rotation is None:
+        rotation = 0.0 if curve is None else _curve_angle(ax, curve[0], curve[1], m_chi)
+    from matplotlib import patheffects
+
+    props = {"fontsize": _LABEL_FONTSIZE, "ha": "center", "va": "center", "rotation_mode": "anchor",
+             "linespacing": 1.0, "zorder": 6, "multialignment": "center",
+             "path_effects": [patheffects.withStroke(linewidth=2.2, foreground="white", alpha=0.85)]}
+    props.update(kwargs)
+    return ax.text(m_chi, y, text, color=color, rotation=rotation, **props)
+
+
+def _ratio_text(ratio: float) -> str:
+    """m_chi/m_V written as a fraction when m_V/m_chi is an integer (1/3), else a decimal."""
+    return f"1/{ratio:.0f}" if float(ratio).is_integer() else f"{1.0 / ratio:.3g}"
+
+
+def _target_arrays(target: dict, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """A target's (m_chi, Y_BC2) sorted in mass, with points of status != 0 set to NaN."""
+    for key in ("m_chi", "Y_BC2"):
+        if key not in target:
+            raise ValueError(f"targets[{index}] has no {key!r} entry (needs m_chi, Y_BC2, label, status)")
+    m_chi = np.asarray(target["m_chi"], dtype=np.float64)
+    y = np.asarray(target["Y_BC2"], dtype=np.float64)
+    status = np.asarray(target.get("status", np.zeros(m_chi.shape, dtype=np.int64)))
+    if m_chi.ndim != 1 or m_chi.shape != y.shape or status.shape != m_chi.shape:
+        raise ValueError(
+            f"targets[{index}]: m_chi {m_chi.shape}, Y_BC2 {y.shape} and status {status.shape} must be equal 1-D shapes"
+        )
+    good = (status == 0) & np.isfinite(m_chi) & (m_chi > 0.0) & np.isfinite(y) & (y > 0.0)
+    order = np.argsort(np.where(np.isfinite(m_chi), m_chi, np.inf), kind="stable")
+    m_chi, y, good = m_chi[order], y[order], good[order]
+    return m_chi, np.where(good, y, np.nan)
+
+
+def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: float = limits.ESPP_ALPHA_D,
+             ratio: float = limits.ESPP_M_A_OVER_M_CHI):
+    """Redraw an ESPP 2026 BC2 figure with thermal targets on top.
+
+    Log-log axes m_chi [GeV] against Y = alpha_D epsilon^2 (m_chi/m_V)^4 with the ranges of
+    ``BC2_AXES``; the merged constraint filled grey; the sensitivities of
+    ``qedm_jax.limits.BC2_FIGURES[kind]`` in the ESPP colours and line styles with in-figure
+    labels; a box with the benchmark; a small note naming the data source. The first target
+    is a thick black line labelled Omega_DM in the figure; every target is named in a legend.
+
+    Points of a target whose status is not 0 (a failed root find), or whose m_chi or Y_BC2
+    is not finite and positive, are not drawn: the line breaks there.
+
+    The ESPP curves are for alpha_D = 0.1, m_V = 3 m_chi and are drawn unchanged; other
+    ``alpha_D``/``ratio`` only change the box text (a warning says so).
+
+    Args:
+        kind: ``"elastic"`` or ``"quasi-elastic"``.
+        targets: list of dicts with ``"m_chi"`` (GeV, shape (n,)), ``"Y_BC2"`` (shape (n,)),
+            ``"label"`` (legend text) and ``"status"`` (ints, shape (n,), 0 = ok; all 0 if
+            missing). May be empty.
+        out: output file or None. Written with dpi 200; if it ends in ``.png``, the same
+            figure is also written as ``.pdf`` next to it. The folder must exist.
+        ax: matplotlib Axes to draw into, or None for a new 7.2 x 4.6 inch figure.
+        alpha_D: dark coupling of the targets (box text).
+        ratio: m_V / m_chi of the targets (box text).
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: unknown ``kind``, or a target without ``m_chi``/``Y_BC2`` or with
+            inconsistent shapes.
+    """
+    if kind not in BC2_AXES:
+        raise ValueError(f"kind must be one of {sorted(BC2_AXES)}, got {kind!r}")
+    prepared = [_target_arrays(target, i) for i, target in enumerate(targets)]
+    benchmark = (alpha_D, ratio) == (limits.ESPP_ALPHA_D, limits.ESPP_M_A_OVER_M_CHI)
+    if not benchmark:
+        warnings.warn(
+            f"plot_bc2: targets at alpha_D = {alpha_D:g}, m_V/m_chi = {ratio:g}, but the ESPP curves are for "
+            f"alpha_D = {limits.ESPP_ALPHA_D:g}, m_V/m_chi = {limits.ESPP_M_A_OVER_M_CHI:g} and are drawn unchanged",
+            stacklevel=2,
+        )
+
+    if ax is None:
+        fig, ax = _figure((7.2, 4.6))
+    else:
+        fig = ax.figure
+    xlim, ylim = BC2_AXES[kind]
+    _setup_axes(ax, xlim, ylim, r"$m_\chi$ [GeV]", r"$Y = \alpha_D\,\epsilon^2\,(m_\chi/m_V)^4$")
+
+    curves = limits.bc2_figure_curves(kind)
+    _draw_limits(ax, curves)
+    for curve in curves:
+        spot = _BC2_LABELS[kind].get(curve.name)
+        if spot is not None:
+            style = {**_DEFAULT_STYLE, **CURVE_STYLES.get(curve.name, {})}
+            _label_curve(ax, curve.label, spot[0], spot[1], style["color"], rotation=spot[2],
+                         curve=(curve.m_chi, curve.Y_BC2))
+
+    handles = []
+    for i, ((m_chi, y), target) in enumerate(zip(prepared, targets)):
+        color = _TARGET_COLORS[i % len(_TARGET_COLORS)]
+        (line,) = ax.plot(m_chi, y, color=color, linewidth=_TARGET_LINEWIDTH, zorder=5,
+                          label=str(target.get("label", f"target {i + 1}")), solid_capstyle="round")
+        handles.append(line)
+    if prepared and np.any(np.isfinite(prepared[0][1])):
+        m_chi, y = prepared[0]
+        ok = np.isfinite(y)
+        x0, factor = _TARGET_LABEL_AT[kind]
+        x0 = float(np.clip(x0, m_chi[ok].min(), m_chi[ok].max()))
+        y0 = float(np.exp(np.interp(np.log(x0), np.log(m_chi[ok]), np.log(y[ok])))) * factor
+        _label_curve(ax, r"$\Omega_{\rm DM}$", x0, y0, "black", rotation=None, curve=(m_chi[ok], y[ok]),
+                     fontsize=11)
+
+    box = rf"$\alpha_D = {alpha_D:g},\ m_\chi/m_V = {_ratio_text(ratio)}$, {kind}"
+    if not benchmark:
+        box += (f"\n(limits: $\\alpha_D = {limits.ESPP_ALPHA_D:g},\\ m_\\chi/m_V = "
+                f"{_ratio_text(limits.ESPP_M_A_OVER_M_CHI)}$)")
+    ax.text(0.012, 0.975, box, transform=ax.transAxes, ha="left", va="top", fontsize=10.5, zorder=7,
+            bbox={"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": "black", "linewidth": 0.8})
+    ax.text(0.99, 0.012, _SOURCE_NOTE, transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5,
+            color="#555555", zorder=7)
+    if handles:
+        legend = ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 0.035), fontsize=7.5,
+                           title="thermal targets", title_fontsize=7.5, borderpad=0.3, handlelength=1.8, frameon=True, framealpha=0.9,
+                           edgecolor="#999999", fancybox=False)
+        legend.set_zorder(8)
+
+    if out is not None:
+        out = pathlib.Path(out)
+        fig.savefig(out, dpi=200, bbox_inches="tight")
+        if out.suffix.lower() == ".png":
+            fig.savefig(out.with_suffix(".pdf"), dpi=200, bbox_inches="tight")
+    return fig
