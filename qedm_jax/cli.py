@@ -168,6 +168,9 @@ def target_header(spec: TargetSpec, config: solve_mod.SolverConfig | None = None
     """Comment header of a target CSV: model, parameters, conventions and tables."""
     config = solve_mod.SolverConfig() if config is None else config
     rratio = sm.DEFAULT_RRATIO
+    planck = "Planck 2018, arXiv:1807.06209"
+    if spec.omega_h2 != c.OMEGA_H2_PLANCK:
+        planck = f"user choice; {planck}: {c.OMEGA_H2_PLANCK}"
     statuses = "; ".join(f"{code} = {text}" for code, text in sorted(solve_mod.STATUS_MESSAGES.items()))
     return {
         "generator": f"qedm_jax {__version__} (qedm target)",
@@ -175,9 +178,9 @@ def target_header(spec: TargetSpec, config: solve_mod.SolverConfig | None = None
         "alpha_D": repr(float(spec.alpha_D)),
         "m_A_over_m_chi": repr(float(spec.ratio)),
         "delta_over_m_chi": repr(float(spec.delta if spec.model == "pseudo-dirac" else 0.0)),
-        "omega_h2_target": f"{float(spec.omega_h2)!r} (Planck 2018: {c.OMEGA_H2_PLANCK}, arXiv:1807.06209)",
+        "omega_h2_target": f"{float(spec.omega_h2)!r} ({planck})",
         "epsilon_convention": EPSILON_CONVENTION,
-        "Y_BC2": "epsilon^2 alpha_D (m_chi / m_A)^4",
+        "Y_BC2_definition": "Y_BC2 = epsilon^2 alpha_D (m_chi / m_A)^4",
         "R_ratio": f"{rratio}: {_RRATIO_SOURCES.get(rratio, rratio)} below {sm.R_SWITCH_GEV:g} GeV, perturbative above",
         "g_star": f"{config.gstar}: {_GSTAR_SOURCES.get(config.gstar, config.gstar)}",
         "status": statuses,
@@ -288,7 +291,7 @@ def load_target(path) -> tuple[dict, float, float]:
     target = {
         "m_chi": np.asarray(columns["m_chi_GeV"], dtype=np.float64),
         "Y_BC2": np.asarray(columns["Y_BC2"], dtype=np.float64),
-        "label": target_label(model, alpha_d, ratio, delta),
+        "label": header.get("label") or target_label(model, alpha_d, ratio, delta),
         "status": np.asarray(columns["status"]).astype(np.int64),
     }
     return target, alpha_d, ratio
@@ -308,18 +311,11 @@ def _plot(kind: str, csv_paths, out: pathlib.Path, clock: _Clock) -> None:
                   f"alpha_D = {alpha_d:g}, m_A/m_chi = {ratio:g} (from {csv_paths[0]})", file=sys.stderr)
     png, pdf = _figure_paths(out)
     _prepare_output(png)
-    import matplotlib
+    from . import plotting  # matplotlib is imported only here (STYLE.md 13)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from . import plotting
-
-    fig, ax = plt.subplots(figsize=(7.0, 5.0))
-    plotting.plot_bc2(kind, [t for t, _, _ in loaded], ax=ax, alpha_D=alpha_d, ratio=ratio)
+    figure = plotting.plot_bc2(kind, [t for t, _, _ in loaded], alpha_D=alpha_d, ratio=ratio)
     for path in (png, pdf):
-        fig.savefig(path, dpi=200, bbox_inches="tight")
-    plt.close(fig)
+        figure.savefig(path, dpi=200, bbox_inches="tight")
     clock(f"plot bc2 {kind}: wrote {png} and {pdf}")
 
 
