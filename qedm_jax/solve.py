@@ -2,9 +2,12 @@
 
 ``solve(model, config)`` integrates ``qedm_jax.boltzmann.vector_field`` in tau = ln x with
 ``diffrax.Kvaerno5`` and a PID step-size controller. The Newton root finder of the implicit
-stages is ``optimistix.Newton(cauchy_termination=False)``: the default ``VeryChord`` of the
+stages is ``optimistix.Newton`` with Cauchy termination: the default ``VeryChord`` of the
 released diffrax/optimistix stops after two iterations and reports divergence (optimistix
 issue #221), which makes the step controller shrink steps endlessly (DESIGN.md, Numerics).
+``Newton(cauchy_termination=False)`` works for the thermalized system (~70 steps) but its
+rate-based divergence test rejected ~45% of the stiff two-temperature steps (20,000 steps
+instead of ~450), where Cauchy termination works: the choice follows ``config.thermalized``.
 
 Failures are data: the solve never raises inside jit; ``Solution.status`` holds a code per
 point (``STATUS_*``), and ``omega_h2`` is NaN exactly where status != 0.
@@ -63,8 +66,11 @@ class SolverConfig(eqx.Module):
         x0: start x = m_chi / T. Thermalized: Y starts at Y_eq(x0). Two-temperature: the
             start temperature m_chi / x0 is a physical choice (seed 003 Sec. 2.3).
         x_end: end x; late enough that the yield is frozen.
-        t_hs0_over_t: two-temperature start value of T_hs / T (a cold hidden sector).
-        y0: two-temperature start yield (seed 003: Y0 ~ 0).
+        init_scale: two-temperature start: the hidden sector holds ``init_scale`` times the
+            number and energy that the SM injects in one e-fold of x at x0 (a cold, nearly
+            empty hidden sector, seed 003 Sec. 2.3; Y0 -> 0 is this with init_scale -> 0,
+            which the stiff solver cannot start from in log variables). The result must not
+            depend on it (tested).
         rtol, atol: PID controller tolerances on (ln(T_hs/T), ln Y).
         max_steps: ODE step limit (hitting it gives ``STATUS_MAX_STEPS``).
         fast: use the tabulated rates (fast path) instead of quadrature in the RHS.
@@ -79,8 +85,7 @@ class SolverConfig(eqx.Module):
     thermalized: bool = eqx.field(static=True, default=True)
     x0: float = eqx.field(static=True, default=1.0)
     x_end: float = eqx.field(static=True, default=1.0e4)
-    t_hs0_over_t: float = eqx.field(static=True, default=1.0e-5)
-    y0: float = eqx.field(static=True, default=1.0e-20)
+    init_scale: float = eqx.field(static=True, default=1.0)
     rtol: float = eqx.field(static=True, default=1.0e-6)
     atol: float = eqx.field(static=True, default=1.0e-8)
     max_steps: int = eqx.field(static=True, default=4096)
@@ -94,10 +99,8 @@ class SolverConfig(eqx.Module):
     def __check_init__(self):
         if not 0.0 < self.x0 < self.x_end:
             raise ValueError(f"x0 and x_end must satisfy 0 < x0 < x_end, got {self.x0}, {self.x_end}")
-        if not 0.0 < self.t_hs0_over_t <= 1.0:
-            raise ValueError(f"t_hs0_over_t must be in (0, 1], got {self.t_hs0_over_t}")
-        if not self.y0 > 0.0:
-            raise ValueError(f"y0 must be > 0, got {self.y0}")
+        if not 0.0 < self.init_scale <= 1.0e3:
+            raise ValueError(f"init_scale must be in (0, 1e3], got {self.init_scale}")
         if not (0.0 < self.rtol < 1.0 and 0.0 < self.atol < 1.0):
             raise ValueError(f"rtol and atol must be in (0, 1), got {self.rtol}, {self.atol}")
         if self.max_steps < 1 or self.n_table < 8:
@@ -192,12 +195,41 @@ def _adjoint(name: str):
 
 
 def initial_state(model: AbstractModel, config: SolverConfig) -> Float[Array, "2"]:
-    """Initial (ln(T_hs/T), ln Y): equilibrium at x0 (thermalized) or a cold, empty HS."""
+    """Initial (ln(T_hs/T), ln Y).
+
+    Thermalized: Y = Y_eq(x0), T_hs = T. Two-temperature: the hidden sector holds
+    ``init_scale`` times what the SM injects in one e-fold at x0 -- number
+    Y_inj = (1 + delta) Gamma_n(T0) / (H s) and energy rho_inj = (1 + delta) Gamma_E(T0) / H --
+    and T_hs solves rho_bath(T_hs) + n B(T_hs) = rho_inj (bisection in ln T_hs). If Y_inj
+    exceeds Y_eq(T0) the hidden sector starts in equilibrium with the SM instead.
+    """
+    temperature = model.m_chi / config.x0
+    s = sm.entropy_density(temperature, config.gstar)
+    ln_neq = thermal.ln_n_eq(model, temperature)
+    ln_y_eq = ln_neq - jnp.log(s)
     if config.thermalized:
-        temperature = model.m_chi / config.x0
-        ln_y_eq = thermal.ln_n_eq(model, temperature) - jnp.log(sm.entropy_density(temperature, config.gstar))
         return jnp.stack([jnp.zeros_like(ln_y_eq), ln_y_eq])
-    return jnp.array([math.log(config.t_hs0_over_t), math.log(config.y0)])
+    per_efold = (1.0 + sm.dln_g_star_s_dln_T(temperature, config.gstar) / 3.0) / sm.hubble(temperature, config.gstar)
+    sv, sve, _ = (thermal.sigma_v_eff(model, temperature), thermal.sigma_v_E_eff(model, temperature), None)
+    ln_y_inj = jnp.log(config.init_scale * per_efold * sv / s) + 2.0 * ln_neq  # Gamma_n = sv n_eq^2
+    ln_rho_inj = jnp.log(config.init_scale * per_efold * sve) + 2.0 * ln_neq  # Gamma_E = svE n_eq^2
+    ln_n0 = ln_y_inj + jnp.log(s)
+
+    def excess(ln_t_hs):  # ln(rho_HS(T_hs)) - ln(rho_inj), increasing in T_hs
+        t_hs = jnp.exp(ln_t_hs)
+        rho = model.g_hs_bath * math.pi**2 / 30.0 * t_hs**4 + jnp.exp(ln_n0) * thermal.mean_energy(model, t_hs)
+        return jnp.log(rho) - ln_rho_inj
+
+    def bisect(_, bounds):
+        lo, hi = bounds
+        mid = 0.5 * (lo + hi)
+        above = excess(mid) > 0.0
+        return jnp.where(above, lo, mid), jnp.where(above, mid, hi)
+
+    lo, hi = jax.lax.fori_loop(0, 64, bisect, (jnp.log(temperature) - 60.0, jnp.log(temperature)))
+    ln_ratio = jnp.minimum(0.5 * (lo + hi) - jnp.log(temperature), 0.0)
+    equilibrated = ln_y_inj > ln_y_eq
+    return jnp.stack([jnp.where(equilibrated, 0.0, ln_ratio), jnp.where(equilibrated, ln_y_eq, ln_y_inj)])
 
 
 def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig()) -> Solution:
@@ -217,7 +249,10 @@ def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig())
         saveat = diffrax.SaveAt(ts=jnp.linspace(t0, t1, config.n_save))
     else:
         saveat = diffrax.SaveAt(t1=True)
-    root_finder = optx.Newton(rtol=config.rtol, atol=config.atol, cauchy_termination=False)
+    # Thermalized: the rate-based termination (cauchy_termination=False) takes ~70 steps,
+    # where Cauchy termination hits max_steps. Two-temperature: the rate-based divergence
+    # test rejects ~45% of the stiff steps, and Cauchy termination is the one that works.
+    root_finder = optx.Newton(rtol=config.rtol, atol=config.rtol, cauchy_termination=not config.thermalized)
     solver = diffrax.Kvaerno5(root_finder=root_finder)
     controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3)
     solution = diffrax.diffeqsolve(

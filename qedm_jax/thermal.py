@@ -262,7 +262,11 @@ def rate_table(model: AbstractModel, ln_x: np.ndarray, with_hs: bool = True) -> 
 
 
 def interp_rates(table: RateTable, ln_x: ArrayLike) -> Float[Array, "3"]:
-    """Linear interpolation of (ln sv, ln svE, ln sv_hs) in ln x; linear extrapolation outside.
+    """Cubic (Catmull-Rom) interpolation of (ln sv, ln svE, ln sv_hs) in ln x; linear
+    extrapolation outside the table.
+
+    The interpolant is C1, so the Jacobian of the Boltzmann system is continuous in
+    ln(T_hs/T) -- a piecewise-linear table made Newton chatter in stiff two-temperature steps.
 
     Args:
         table: a ``RateTable``.
@@ -272,8 +276,18 @@ def interp_rates(table: RateTable, ln_x: ArrayLike) -> Float[Array, "3"]:
         The three logs, shape (3,).
     """
     n = table.ln_sv.shape[0]
+    stacked = jnp.stack([table.ln_sv, table.ln_svE, table.ln_sv_hs])
     position = (ln_x - table.ln_x0) / table.d_ln_x
     i = jnp.clip(jnp.floor(position).astype(jnp.int32), 0, n - 2)
     t = position - i
-    stacked = jnp.stack([table.ln_sv, table.ln_svE, table.ln_sv_hs])
-    return stacked[:, i] * (1.0 - t) + stacked[:, i + 1] * t
+    p0, p1 = stacked[:, jnp.maximum(i - 1, 0)], stacked[:, i]
+    p2, p3 = stacked[:, i + 1], stacked[:, jnp.minimum(i + 2, n - 1)]
+    m1 = jnp.where(i > 0, 0.5 * (p2 - p0), p2 - p1)  # slopes per node spacing
+    m2 = jnp.where(i < n - 2, 0.5 * (p3 - p1), p2 - p1)
+    inside = (position >= 0.0) & (position <= n - 1)
+    t_in = jnp.clip(t, 0.0, 1.0)
+    h00, h10 = 2 * t_in**3 - 3 * t_in**2 + 1, t_in**3 - 2 * t_in**2 + t_in
+    h01, h11 = -2 * t_in**3 + 3 * t_in**2, t_in**3 - t_in**2
+    cubic = h00 * p1 + h10 * m1 + h01 * p2 + h11 * m2
+    linear = p1 * (1.0 - t) + p2 * t
+    return jnp.where(inside, cubic, linear)
