@@ -25,7 +25,14 @@ from . import solve as solve_mod
 from . import thermal
 from .models.base import AbstractModel
 
-__all__ = ["TargetLine", "thermal_target", "thermal_target_unchecked", "target_config"]
+__all__ = [
+    "TargetLine",
+    "thermal_target",
+    "thermal_target_unchecked",
+    "target_config",
+    "two_temperature_config",
+    "freeze_in_epsilon_unchecked",
+]
 
 _SIGMA_V_GUESS_CM3_S = 2.2e-26  # self-conjugate s-wave value for Omega h^2 = 0.12 (Steigman et al. 2012)
 _X_FREEZE_GUESS = 20.0  # typical x at freeze-out, for the first guess only
@@ -152,3 +159,53 @@ def thermal_target(
     models = jax.vmap(make_model)(masses)
     epsilon, omega, status = _target_vmapped(models, jnp.asarray(omega_h2), target_config(config))
     return TargetLine(m_chi=masses, epsilon=epsilon, omega_h2=omega, status=status)
+
+
+def two_temperature_config(x0: float = 1.0e-3, **kwargs) -> solve_mod.SolverConfig:
+    """Default settings of the two-temperature (freeze-in capable) solve.
+
+    Args:
+        x0: start x = m_chi / T0. The start temperature is physical here (seed 003 Sec. 2.3):
+            the default T0 = 1000 m_chi lies above m_Z for every m_chi >= 0.1 GeV, so that
+            Z -> chi chibar decays, which dominate freeze-in above a few GeV, are included.
+        **kwargs: other ``SolverConfig`` fields.
+
+    Returns:
+        ``SolverConfig(thermalized=False, x0=x0, ...)``.
+    """
+    kwargs.setdefault("max_steps", 8192)
+    kwargs.setdefault("rtol", 1.0e-5)  # at 1e-6 stiff thermalized points (eps ~ 3e-6) hit 40,000 steps
+    kwargs.setdefault("atol", 1.0e-7)
+    return solve_mod.SolverConfig(thermalized=False, x0=x0, **kwargs)
+
+
+def freeze_in_epsilon_unchecked(
+    model: AbstractModel,
+    omega_h2: float | Float[Array, ""] = c.OMEGA_H2_PLANCK,
+    config: solve_mod.SolverConfig | None = None,
+) -> tuple[Float[Array, ""], Float[Array, ""], Int[Array, ""]]:
+    """Freeze-in solution epsilon_FI of Omega h^2 = ``omega_h2`` (small-coupling branch).
+
+    On the freeze-in branch Omega h^2 is exactly proportional to epsilon^2 (production
+    ~ epsilon^2, no back-reaction; DESIGN.md "Derived curves"), so
+    epsilon_FI = epsilon_ref sqrt(omega_h2 / Omega(epsilon_ref)) from one solve at the model's
+    epsilon (which must lie on the branch), followed by a check solve at epsilon_FI: status
+    ``STATUS_ROOT_FAILED`` if |ln(Omega / omega_h2)| > 1e-3 there (not on the freeze-in branch).
+
+    Args:
+        model: parameter point with a small reference ``epsilon``.
+        omega_h2: target Omega h^2, scalar.
+        config: two-temperature settings (default ``two_temperature_config()``).
+
+    Returns:
+        ``(epsilon_FI, omega_h2_at_epsilon_FI, status)``, scalars.
+    """
+    config = two_temperature_config() if config is None else config
+    reference = solve_mod.solve_unchecked(model, config)
+    epsilon = model.epsilon * jnp.sqrt(omega_h2 / reference.omega_h2)
+    point = eqx.tree_at(lambda m: m.epsilon, model, epsilon)
+    check = solve_mod.solve_unchecked(point, config)
+    on_branch = jnp.abs(jnp.log(check.omega_h2 / omega_h2)) < _OMEGA_RTOL
+    status = jnp.where(check.status != solve_mod.STATUS_OK, check.status,
+                       jnp.where(on_branch & (epsilon < 1.0), solve_mod.STATUS_OK, solve_mod.STATUS_ROOT_FAILED))
+    return jnp.where(status == solve_mod.STATUS_OK, epsilon, jnp.nan), check.omega_h2, status.astype(jnp.int32)

@@ -21,3 +21,11 @@ VMAP_LOOP_RTOL = 3e-4
 TARGET_OMEGA_RTOL = 1e-3
 #: step-count ceiling for one thermalized solve (the VeryChord bug gives ~35,000)
 MAX_STEPS_ONE_SOLVE = 400
+#: freeze-in: Omega / (eps^2 alpha_D) over four decades (issue 3: 1%)
+FREEZE_IN_SCALING_RTOL = 0.01
+#: freeze-in vs direct integral of the production term (issue 3: 1%)
+PRODUCTION_INTEGRAL_RTOL = 0.01
+#: secluded model forced to T_hs = T vs 1-T freeze-out with pi alpha_D^2/m^2 (issue 3: 0.5%)
+THERMALIZED_LIMIT_RTOL = 5e-3
+#: plateau alpha_D^TF vs the one-temperature value (issue 3: within 5%; HS self-heating ~3.5%)
+PLATEAU_VS_ONE_TEMPERATURE_RTOL = 0.05
