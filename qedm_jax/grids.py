@@ -304,7 +304,10 @@ def scan(
         config: ``SolverConfig`` of every solve (static). Two-temperature solves save two
             trajectory points internally to report T_hs / T at x_end.
         chunk: points per compiled call, >= 1; rounded up to a multiple of the number of
-            devices, and lowered to the (rounded) number of points for small grids.
+            devices, and lowered to the (rounded) number of points for small grids. Memory
+            grows with it: ~6 MB per point of a chunk on CPU for thermalized BC2 with the
+            default config (measured, ``benchmarks/bench_scaling.py``), so use ~1024 on a
+            machine with less than ~25 GB.
         out: if given, the result is saved there with ``save_scan`` (written as given, no
             suffix added), and every finished chunk to ``<out>.chunks/chunk_<i>.npz``.
         resume: reuse the chunk files under ``<out>.chunks`` written by an earlier run of the
