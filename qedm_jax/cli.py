@@ -425,7 +425,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:  # includes io.DataFileError
         if os.environ.get("QEDM_TRACEBACK"):
             raise
-        message = " ".join(str(error).split())
+        if isinstance(error, OSError) and error.filename is not None:
+            message = f"cannot access {str(error.filename)!r}: {error.strerror or error}"
+        else:
+            message = " ".join(str(error).split())
         sys.stderr.write(f"{PROG}: error: {message}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
