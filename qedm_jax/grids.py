@@ -187,13 +187,6 @@ def _check_points(make_model, columns: dict[str, np.ndarray]) -> AbstractModel:
 # --- the compiled chunk --------------------------------------------------------------------------
 
 
-def _internal_config(config: solve_mod.SolverConfig) -> solve_mod.SolverConfig:
-    """Two-temperature solves save two points (x0, x_end) so that T_hs / T at x_end is known."""
-    if config.thermalized or config.n_save >= 2:
-        return config
-    return dataclasses.replace(config, n_save=2)
-
-
 @functools.lru_cache(maxsize=32)
 def _chunk_runner(make_model: Callable, config: solve_mod.SolverConfig, names: tuple[str, ...],
                   devices: tuple) -> tuple[Callable, NamedSharding]:
@@ -204,17 +197,13 @@ def _chunk_runner(make_model: Callable, config: solve_mod.SolverConfig, names: t
     """
     mesh = Mesh(np.asarray(devices, dtype=object), (_MESH_AXIS,))
     spec = PartitionSpec(_MESH_AXIS)
-    internal = _internal_config(config)
+    internal = config
 
     def one_point(*values):
         model = make_model(**dict(zip(names, values)))
         solution = solve_mod.solve_unchecked(model, internal)
         ok = solution.status == solve_mod.STATUS_OK
-        if config.thermalized:
-            ratio = jnp.ones_like(solution.omega_h2)
-        else:
-            ratio = solution.t_hs_over_t[-1]
-        ratio = jnp.where(ok, ratio, jnp.nan)
+        ratio = jnp.where(ok, solution.t_hs_over_t_end, jnp.nan)
         return solution.omega_h2, ratio, solution.status, solution.num_steps
 
     sharding = NamedSharding(mesh, spec)
@@ -279,7 +268,7 @@ def _load_chunk(path: pathlib.Path, fingerprint: str, size: int):
 def scan(
     make_model: Callable[..., AbstractModel],
     config: solve_mod.SolverConfig = solve_mod.SolverConfig(),
-    chunk: int = 4096,
+    chunk: int = 512,
     out: str | os.PathLike | None = None,
     resume: bool = False,
     progress: bool = True,
@@ -301,13 +290,12 @@ def scan(
             models with keywords (``BC2(m_chi=..., m_A=..., ...)``). Its static fields
             (species, tables) must not depend on the point. The same function object reuses
             the compilation across calls.
-        config: ``SolverConfig`` of every solve (static). Two-temperature solves save two
-            trajectory points internally to report T_hs / T at x_end.
+        config: ``SolverConfig`` of every solve (static).
         chunk: points per compiled call, >= 1; rounded up to a multiple of the number of
             devices, and lowered to the (rounded) number of points for small grids. Memory
             grows with it: ~6 MB per point of a chunk on CPU for thermalized BC2 with the
-            default config (measured, ``benchmarks/bench_scaling.py``), so use ~1024 on a
-            machine with less than ~25 GB.
+            default config (measured, ``benchmarks/bench_scaling.py``): the default 512
+            needs ~3 GB; raise it on machines (and GPUs) with more memory.
         out: if given, the result is saved there with ``save_scan`` (written as given, no
             suffix added), and every finished chunk to ``<out>.chunks/chunk_<i>.npz``.
         resume: reuse the chunk files under ``<out>.chunks`` written by an earlier run of the

@@ -57,9 +57,14 @@ class TargetLine(eqx.Module):
 
 def target_config(config: solve_mod.SolverConfig | None = None) -> solve_mod.SolverConfig:
     """The solver settings used inside the root find: thermalized, forward-mode adjoint
-    (Newton needs d Omega / d ln epsilon), everything else from ``config``."""
+    (Newton needs d Omega / d ln epsilon), everything else from ``config``.
+
+    ``adjoint="direct"`` is kept (forward and reverse mode): use it for ``jax.grad`` of a
+    target; "forward" is cheaper and serves ``jax.jacfwd``.
+    """
     config = solve_mod.SolverConfig() if config is None else config
-    return dataclasses.replace(config, thermalized=True, adjoint="forward")
+    adjoint = "direct" if config.adjoint == "direct" else "forward"
+    return dataclasses.replace(config, thermalized=True, adjoint=adjoint)
 
 
 def _first_guess(model: AbstractModel) -> Float[Array, ""]:

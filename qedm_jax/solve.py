@@ -123,6 +123,7 @@ class Solution(eqx.Module):
         y_end: total DM yield Y = n/s at x_end, scalar.
         status: int32 status code (``STATUS_*``), scalar.
         num_steps: accepted + rejected ODE steps, scalar.
+        t_hs_over_t_end: T_hs / T at x_end, scalar (1 when thermalized).
         x: saved x values, shape (n_save,).
         y: saved yields Y, shape (n_save,).
         t_hs_over_t: saved T_hs / T, shape (n_save,).
@@ -132,6 +133,7 @@ class Solution(eqx.Module):
     y_end: Float[Array, ""]
     status: Int[Array, ""]
     num_steps: Int[Array, ""]
+    t_hs_over_t_end: Float[Array, ""]
     x: Float[Array, " n_save"]
     y: Float[Array, " n_save"]
     t_hs_over_t: Float[Array, " n_save"]
@@ -252,7 +254,8 @@ def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig())
     # Thermalized: the rate-based termination (cauchy_termination=False) takes ~70 steps,
     # where Cauchy termination hits max_steps. Two-temperature: the rate-based divergence
     # test rejects ~45% of the stiff steps, and Cauchy termination is the one that works.
-    root_finder = optx.Newton(rtol=config.rtol, atol=config.rtol, cauchy_termination=not config.thermalized)
+    newton_atol = config.atol if config.thermalized else config.rtol  # Cauchy: |f| < atol must be reachable
+    root_finder = optx.Newton(rtol=config.rtol, atol=newton_atol, cauchy_termination=not config.thermalized)
     solver = diffrax.Kvaerno5(root_finder=root_finder)
     controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3)
     solution = diffrax.diffeqsolve(
@@ -283,6 +286,7 @@ def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig())
         y_end=y_end,
         status=status,
         num_steps=solution.stats["num_steps"],
+        t_hs_over_t_end=jnp.exp(ys[-1, 0]),
         x=x,
         y=y_traj,
         t_hs_over_t=ratio,
