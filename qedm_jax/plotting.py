@@ -304,3 +304,201 @@ def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: floa
         if out.suffix.lower() == ".png":
             fig.savefig(out.with_suffix(".pdf"), dpi=200, bbox_inches="tight")
     return fig
+
+
+# --- relic contour, thermalization floor (seed 003 Figs. 2-3) ------------------------------------
+# The objects come from ``qedm_jax.contour`` (RelicContour, OmegaGrid, ThermalizationFloor);
+# they are read by attribute only, so this module does not import it.
+
+__all__ += ["plot_contour", "plot_alpha_d_vs_epsilon", "plot_floor", "REGIME_COLORS"]
+
+#: marker colour of each contour regime (``qedm_jax.contour.REGIMES``)
+REGIME_COLORS: dict[str, str] = {
+    "freeze-in": "#1f77b4",
+    "reannihilation": "#9467bd",
+    "leak-in": "#ff7f0e",
+    "secluded freeze-out": "#d62728",
+    "unclassified": "#7f7f7f",
+}
+_FLOOR_COLOR = "#d62728"  # seed 003 Fig. 3: thermalization floor red
+_EPS_MIN_COLOR = "#1f77b4"  # seed 003 Fig. 3: minimum mixing blue
+
+
+def _save(fig, out) -> None:
+    if out is not None:
+        fig.savefig(pathlib.Path(out), dpi=200, bbox_inches="tight")
+
+
+def _geometric_edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges of a log-spaced axis: geometric midpoints, the ends mirrored."""
+    log_c = np.log(np.asarray(centres, dtype=np.float64))
+    mid = 0.5 * (log_c[1:] + log_c[:-1])
+    return np.exp(np.concatenate([[2.0 * log_c[0] - mid[0]], mid, [2.0 * log_c[-1] - mid[-1]]]))
+
+
+def plot_contour(contour, grid=None, out=None, ax=None, *, eps_min: tuple[float, float] | None = None,
+                 floor=None):
+    """The relic contour in the (epsilon, alpha_D) plane, coloured by regime (seed 003 Fig. 2).
+
+    Log-log axes: photon-like epsilon (x) against alpha_D (y). The contour points are joined
+    in their order along the curve and drawn as markers in ``REGIME_COLORS``; with ``grid``,
+    log10(Omega h^2) is the background (failed points hatched grey) and the axes span the grid.
+
+    Args:
+        contour: ``qedm_jax.contour.RelicContour``.
+        grid: ``qedm_jax.contour.OmegaGrid`` for the background, or None.
+        out: output file (format from its suffix, dpi 200) or None.
+        ax: matplotlib Axes, or None for a new 6.4 x 4.8 inch figure.
+        eps_min: ``(epsilon_min, alpha_D)`` to mark, or None.
+        floor: ``qedm_jax.contour.ThermalizationFloor`` to mark (alpha_D^TF line, epsilon_TF), or None.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    fig, ax = _figure((6.4, 4.8)) if ax is None else (ax.figure, ax)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    if grid is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_omega = np.log10(np.asarray(grid.omega_h2, dtype=np.float64))
+        x_edges, y_edges = _geometric_edges(grid.epsilon), _geometric_edges(grid.alpha_D)
+        mesh = ax.pcolormesh(x_edges, y_edges, np.ma.masked_invalid(log_omega), cmap="viridis", shading="flat",
+                             zorder=0)
+        fig.colorbar(mesh, ax=ax, label=r"$\log_{10}\,\Omega h^2$")
+        failed = np.asarray(grid.status) != 0
+        if np.any(failed):
+            ax.pcolor(x_edges, y_edges, np.ma.masked_where(~failed, np.ones(failed.shape)), hatch="//",
+                      cmap="Greys", vmin=0.0, vmax=2.0, alpha=0.6, zorder=0.5)
+        ax.set_xlim(x_edges[0], x_edges[-1])
+        ax.set_ylim(y_edges[0], y_edges[-1])
+    eps, alpha = np.asarray(contour.epsilon), np.asarray(contour.alpha_D)
+    if eps.size:
+        ax.plot(eps, alpha, color="black", linewidth=1.0, zorder=2)
+    regimes = np.asarray(contour.regime)
+    for name, color in REGIME_COLORS.items():
+        mask = regimes == name
+        if np.any(mask):
+            ax.scatter(eps[mask], alpha[mask], s=28, color=color, edgecolor="black", linewidth=0.5, zorder=3,
+                       label=name)
+    if eps_min is not None:
+        ax.scatter([eps_min[0]], [eps_min[1]], marker="*", s=160, color=_EPS_MIN_COLOR, edgecolor="white",
+                   zorder=4, label=r"$\epsilon_{\min}$")
+    if floor is not None:
+        ax.axhline(floor.alpha_D_TF, color=_FLOOR_COLOR, linestyle="--", linewidth=1.0, zorder=2,
+                   label=r"$\alpha_D^{TF}$")
+        if np.isfinite(floor.epsilon_TF):
+            ax.axvline(floor.epsilon_TF, color=_FLOOR_COLOR, linestyle=":", linewidth=1.2, zorder=2,
+                       label=r"$\epsilon_{TF}$")
+    ax.set_xlabel(r"$\epsilon$ (photon-like)")
+    ax.set_ylabel(r"$\alpha_D$")
+    ax.set_title(rf"$\Omega h^2 = {contour.omega_h2:g}$, $m_\chi = {contour.m_chi:g}$ GeV", fontsize=10)
+    ax.legend(loc="lower left", fontsize=7.5, framealpha=0.9)
+    _save(fig, out)
+    return fig
+
+
+def plot_alpha_d_vs_epsilon(contour, floor, out=None):
+    """alpha_D(epsilon) on the freeze-out side of the contour with the floor marked, to judge
+    the definition of ``qedm_jax.contour.thermalization_floor``.
+
+    Two panels sharing a log epsilon axis (photon-like): on top alpha_D (log) of the
+    freeze-out points (d ln Omega / d ln alpha_D < 0) sorted by epsilon and coloured by
+    regime; below, the same points as alpha_D / alpha_D^TF - 1 in per cent, zoomed to
+    [-10, +5] tolerances, with the +-tolerance band. Both mark alpha_D^TF, epsilon_TF and the
+    epsilon that defined alpha_D^TF.
+
+    Args:
+        contour: ``qedm_jax.contour.RelicContour``.
+        floor: ``qedm_jax.contour.ThermalizationFloor`` of that contour.
+        out: output file (format from its suffix, dpi 200) or None.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 6.2))
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1.0, 1.0], "hspace": 0.08})
+    mask = np.asarray(contour.dln_omega_dln_alpha) < 0.0
+    eps, alpha = np.asarray(contour.epsilon)[mask], np.asarray(contour.alpha_D)[mask]
+    regimes = np.asarray(contour.regime)[mask]
+    order = np.argsort(eps)
+    a_tf, tol = floor.alpha_D_TF, floor.tolerance
+    deviation = 100.0 * (alpha / a_tf - 1.0)
+    for ax, values in ((top, alpha), (bottom, deviation)):
+        ax.set_xscale("log")
+        ax.plot(eps[order], values[order], color="black", linewidth=1.0, zorder=2)
+        for name, color in REGIME_COLORS.items():
+            sel = regimes == name
+            if np.any(sel):
+                ax.scatter(eps[sel], values[sel], s=28, color=color, edgecolor="black", linewidth=0.5, zorder=3,
+                           label=name if ax is top else None)
+        if np.isfinite(floor.epsilon_TF):
+            ax.axvline(floor.epsilon_TF, color=_FLOOR_COLOR, linestyle=":", linewidth=1.2, zorder=1,
+                       label=rf"$\epsilon_{{TF}} = {floor.epsilon_TF:.3g}$" if ax is top else None)
+        ax.axvline(floor.epsilon_plateau, color="#555555", linestyle="-.", linewidth=0.8, zorder=1,
+                   label=r"$\epsilon$ defining $\alpha_D^{TF}$" if ax is top else None)
+    top.set_yscale("log")
+    top.axhline(a_tf, color=_FLOOR_COLOR, linestyle="--", linewidth=1.0, zorder=1,
+                label=rf"$\alpha_D^{{TF}} = {a_tf:.4g}$ ({floor.method})")
+    bottom.axhspan(-100.0 * tol, 100.0 * tol, color=_FLOOR_COLOR, alpha=0.15, zorder=1,
+                   label=rf"$\pm{100 * tol:g}\%$")
+    bottom.axhline(0.0, color=_FLOOR_COLOR, linestyle="--", linewidth=1.0, zorder=1)
+    bottom.set_ylim(-1000.0 * tol, 500.0 * tol)
+    top.set_ylabel(r"$\alpha_D$ on the relic contour")
+    bottom.set_ylabel(r"$\alpha_D / \alpha_D^{TF} - 1$ [%]")
+    bottom.set_xlabel(r"$\epsilon$ (photon-like)")
+    top.set_title(rf"freeze-out branch, $m_\chi = {contour.m_chi:g}$ GeV; $\alpha_D$ falls by "
+                  rf"{100 * floor.drift:.1f}% beyond $\alpha_D^{{TF}}$", fontsize=10)
+    top.legend(loc="lower right", fontsize=7.5, framealpha=0.9)
+    bottom.legend(loc="lower right", fontsize=7.5, framealpha=0.9)
+    _save(fig, out)
+    return fig
+
+
+def plot_floor(m_chi, eps_min, eps_TF, ratio: float, out=None, ax=None, *, hypercharge: bool = False):
+    """Minimum-mixing line and thermalization floor in the (m_ZD, epsilon) plane at fixed
+    m_chi / m_ZD (seed 003 Fig. 3: floor red, epsilon_min blue).
+
+    Args:
+        m_chi: DM masses [GeV], shape (n,).
+        eps_min: epsilon_min per mass, shape (n,) (NaN: not drawn).
+        eps_TF: epsilon_TF per mass, shape (n,) (NaN: not drawn).
+        ratio: m_chi / m_ZD; m_ZD = m_chi / ratio.
+        out: output file or None.
+        ax: matplotlib Axes, or None for a new 6.0 x 4.4 inch figure.
+        hypercharge: label the y axis as seed 003's hypercharge mixing (the values are drawn
+            as given; convert them with ``qedm_jax.contour.floor_in_mzd_plane``).
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: shapes differ, or ratio <= 0.
+    """
+    m = np.atleast_1d(np.asarray(m_chi, dtype=np.float64))
+    e_min = np.atleast_1d(np.asarray(eps_min, dtype=np.float64))
+    e_tf = np.atleast_1d(np.asarray(eps_TF, dtype=np.float64))
+    if m.ndim != 1 or e_min.shape != m.shape or e_tf.shape != m.shape:
+        raise ValueError(f"m_chi, eps_min, eps_TF must be 1-d of equal length, got {m.shape}, {e_min.shape}, "
+                         f"{e_tf.shape}")
+    if not ratio > 0.0:
+        raise ValueError(f"ratio must be > 0, got {ratio}")
+    fig, ax = _figure((6.0, 4.4)) if ax is None else (ax.figure, ax)
+    order = np.argsort(m)
+    m_zd = m[order] / ratio
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ratio_text = f"{ratio:g}"
+    ax.plot(m_zd, e_tf[order], color=_FLOOR_COLOR, marker="o", linewidth=2.0,
+            label=rf"thermalization floor $\epsilon_{{TF}}$, $m_\chi = {ratio_text}\,m_{{Z_D}}$")
+    ax.plot(m_zd, e_min[order], color=_EPS_MIN_COLOR, marker="s", linewidth=2.0,
+            label=rf"minimum mixing $\epsilon_{{\min}}$, $m_\chi = {ratio_text}\,m_{{Z_D}}$")
+    ax.fill_between(m_zd, e_min[order], e_tf[order], color="#2ca02c", alpha=0.12, linewidth=0.0,
+                    label="out-of-equilibrium freeze-out")
+    ax.set_xlabel(r"$m_{Z_D}$ [GeV]")
+    ax.set_ylabel(r"$\epsilon_Y$ (hypercharge, seed 003)" if hypercharge else r"$\epsilon$ (photon-like)")
+    ax.margins(x=0.05, y=0.15)
+    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    _save(fig, out)
+    return fig
