@@ -373,12 +373,85 @@ def _add_target_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output CSV")
 
 
+EVOLVE_MODELS = ("secluded", "scalar", "majorana", "dirac", "pseudo-dirac")
+EVOLVE_COLUMNS = ("x", "T_GeV", "T_hs_over_T", "Y")
+
+
+def _evolve_model(args):
+    """The parameter point of ``qedm evolve`` (ranges checked before tracing)."""
+    if args.model == "secluded":
+        from .models.secluded import make_secluded
+
+        return make_secluded(m_chi=args.m_chi, m_ZD=args.m_chi / args.ratio, alpha_D=args.alpha_d,
+                             epsilon=args.epsilon)
+    return make_bc2(args.model, m_chi=args.m_chi, alpha_D=args.alpha_d, ratio=args.ratio,
+                    epsilon=args.epsilon, delta=args.delta)
+
+
+def _plot_evolution(columns: dict[str, np.ndarray], title: str, out: pathlib.Path) -> None:
+    """Two panels: Y and T_hs/T versus x (PNG and PDF)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 6.4), constrained_layout=True)
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    top.loglog(columns["x"], columns["Y"], color="black", lw=2)
+    top.set_ylabel(r"$Y = n_\chi / s$")
+    top.set_title(title, fontsize=9)
+    bottom.loglog(columns["x"], columns["T_hs_over_T"], color="tab:blue", lw=2)
+    bottom.set_ylabel(r"$T_{\rm hs} / T$")
+    bottom.set_xlabel(r"$x = m_\chi / T$")
+    for axis in (top, bottom):
+        axis.grid(True, which="major", alpha=0.3)
+    png, pdf = _figure_paths(out)
+    figure.savefig(png, dpi=200)
+    figure.savefig(pdf)
+
+
+def _cmd_evolve(args) -> int:
+    """One point's two-temperature (or, with --thermalized, one-temperature) trajectory."""
+    model = _evolve_model(args)
+    out = _prepare_output(pathlib.Path(args.out))
+    if args.n_save < 2:
+        raise ValueError(f"n-save must be >= 2; got {args.n_save}")
+    if args.thermalized:
+        config = solve_mod.SolverConfig(x0=args.x0 if args.x0 is not None else 1.0, n_save=args.n_save)
+    else:
+        from .lines import two_temperature_config
+
+        config = two_temperature_config(x0=args.x0 if args.x0 is not None else 1.0e-3, n_save=args.n_save)
+    clock = _Clock()
+    clock(f"evolve {model.name}: solving ...")
+    solution = solve_mod.solve(model, config)
+    status = int(solution.status)
+    columns = {
+        "x": np.asarray(solution.x),
+        "T_GeV": args.m_chi / np.asarray(solution.x),
+        "T_hs_over_T": np.asarray(solution.t_hs_over_t),
+        "Y": np.asarray(solution.y),
+    }
+    header = {
+        "model": model.name, "m_chi_GeV": f"{args.m_chi:g}", "ratio": f"{args.ratio:g}",
+        "alpha_D": f"{args.alpha_d:g}", "epsilon": f"{args.epsilon:g}",
+        "epsilon_convention": "photon-like kinetic mixing (the dark photon couples as epsilon e Q_f)",
+        "thermalized": str(bool(args.thermalized)), "x0": f"{config.x0:g}",
+        "omega_h2": f"{float(solution.omega_h2):.6g}", "status": f"{status} ({solve_mod.STATUS_MESSAGES[status]})",
+        "qedm_jax_version": __version__,
+    }
+    io.write_target_csv(out, columns, header)
+    title = (f"{model.name}: m_chi = {args.m_chi:g} GeV, alpha_D = {args.alpha_d:g}, eps = {args.epsilon:g}, "
+             f"Omega h^2 = {float(solution.omega_h2):.3g}")
+    _plot_evolution(columns, title, out.with_suffix(".png"))
+    clock(f"evolve {model.name}: Omega h^2 = {float(solution.omega_h2):.6g}, status {status} "
+          f"({solve_mod.STATUS_MESSAGES[status]}); wrote {out} and {out.with_suffix('.png')}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``qedm`` argument parser."""
     parser = _Parser(prog=PROG, description="Thermal targets of light dark matter with a kinetically mixed "
                      "dark photon (BC2), and ESPP 2026 BC2 figures.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{target,plot,main}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{target,plot,main,evolve}")
 
     target = commands.add_parser("target", help="thermal target of one BC2 species -> CSV",
                                  description=f"Thermal target (Omega h^2 = target) of one BC2 species, one CSV "
@@ -405,6 +478,25 @@ def build_parser() -> argparse.ArgumentParser:
     main_job.add_argument("--n", type=int, default=MAIN_N_MASSES, help="number of masses (default %(default)s)")
     main_job.add_argument("--no-extra", action="store_true", help="skip the Dirac and Majorana lines")
     main_job.set_defaults(func=_cmd_main)
+
+    evolve = commands.add_parser(
+        "evolve", help="one point's trajectory (Y and T_hs/T versus x) -> CSV and PNG",
+        description="Solve one parameter point and write its trajectory (columns "
+        f"{','.join(EVOLVE_COLUMNS)}) as CSV, plus a two-panel PNG/PDF of Y and T_hs/T versus x.")
+    evolve.add_argument("--model", required=True, choices=EVOLVE_MODELS,
+                        help="secluded Dirac DM (visible Z_D, seed 003) or a BC2 species")
+    evolve.add_argument("--m-chi", type=float, required=True, help="DM mass [GeV]")
+    evolve.add_argument("--ratio", type=float, default=10.0,
+                        help="secluded: m_chi/m_ZD; BC2: m_A/m_chi (default %(default)s)")
+    evolve.add_argument("--alpha-d", type=float, required=True, help="alpha_D")
+    evolve.add_argument("--epsilon", type=float, required=True, help="photon-like kinetic mixing")
+    evolve.add_argument("--delta", type=float, default=0.1, help="Delta/m_chi, pseudo-Dirac (default %(default)s)")
+    evolve.add_argument("--x0", type=float, default=None,
+                        help="start x = m_chi/T0 (default 1e-3 two-temperature, 1 thermalized)")
+    evolve.add_argument("--thermalized", action="store_true", help="force T_hs = T (one-temperature)")
+    evolve.add_argument("--n-save", type=int, default=200, help="trajectory points (default %(default)s)")
+    evolve.add_argument("--out", required=True, help="CSV path; the figure goes next to it (.png, .pdf)")
+    evolve.set_defaults(func=_cmd_evolve)
     return parser
 
 

@@ -158,3 +158,26 @@ def test_version():
     result = run_qedm("--version")
     assert result.returncode == 0
     assert qedm_jax.__version__ in result.stdout
+
+
+def test_evolve_writes_trajectory_and_figure(tmp_path):
+    """`qedm evolve` (thermalized Dirac point): the yield starts at Y_eq(x0) and freezes out,
+    T_hs/T = 1 throughout, and the last Y reproduces the printed Omega h^2."""
+    out = tmp_path / "traj.csv"
+    result = run_qedm("evolve", "--model", "dirac", "--m-chi", "0.1", "--ratio", "3", "--alpha-d", "0.1",
+                      "--epsilon", "1e-4", "--thermalized", "--n-save", "50", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    columns, header = qedm_jax.io.read_target_csv(out)
+    assert list(columns) == ["x", "T_GeV", "T_hs_over_T", "Y"]
+    assert columns["x"].size == 50
+    np.testing.assert_allclose(columns["T_hs_over_T"], 1.0)
+    assert np.all(np.diff(columns["Y"]) <= 1e-12 * columns["Y"][:-1])  # freeze-out: Y only falls
+    omega = qedm_jax.constants.OMEGA_H2_PER_GEV_Y * 0.1 * columns["Y"][-1]
+    np.testing.assert_allclose(omega, float(header["omega_h2"]), rtol=1e-5)
+    assert (tmp_path / "traj.png").stat().st_size > 0 and (tmp_path / "traj.pdf").stat().st_size > 0
+
+
+def test_evolve_bad_input_is_one_line_error(tmp_path):
+    result = run_qedm("evolve", "--model", "secluded", "--m-chi", "10", "--alpha-d", "1e-6",
+                      "--epsilon", "2", "--out", str(tmp_path / "x.csv"))
+    assert_one_line_error(result, "epsilon")
