@@ -31,6 +31,7 @@ import os
 import pathlib
 import platform
 import re
+import resource
 import subprocess
 import time
 
@@ -148,7 +149,8 @@ def bench_grid(config, n: int, chunk: int, repeats: int, save_grid: pathlib.Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=32, help="grid points per axis")
-    parser.add_argument("--chunk", type=int, default=256, help="points per compiled call")
+    parser.add_argument("--chunk", type=int, default=256,
+                        help="points per compiled call (memory ~30 MB per point on CPU)")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls of the single solve")
     parser.add_argument("--grid-repeats", type=int, default=1, help="timed calls of the grid (after the first)")
     parser.add_argument("--save-grid", action="store_true", help="also write the grid as .npz")
@@ -174,11 +176,13 @@ def main() -> None:
                                   "max_steps": config.max_steps, "n_save": config.n_save,
                                   "n_table": config.n_table}},
     }
+    grid_npz = None if (args.no_save or not args.save_grid) else RESULTS / f"{stem}_grid.npz"
+    runs = (lambda: bench_one(config, args.repeats),
+            lambda: bench_grid(config, args.n, args.chunk, args.grid_repeats, grid_npz))
     rows = []
-    for row in (bench_one(config, args.repeats),
-                bench_grid(config, args.n, args.chunk, args.grid_repeats,
-                           None if (args.no_save or not args.save_grid) else RESULTS / f"{stem}_grid.npz")):
-        row = {**row, "device": environment["device_kind"], "jax": environment["versions"]["jax"]}
+    for run in runs:  # one at a time, each printed when done
+        row = {**run(), "device": environment["device_kind"], "jax": environment["versions"]["jax"],
+               "peak_rss_GB_so_far": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}
         print(json.dumps(row), flush=True)
         rows.append(row)
     environment["load_average_1_5_15min_at_end"] = [round(v, 2) for v in os.getloadavg()]
