@@ -37,20 +37,17 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
 import math
 import os
-import pathlib
 import platform
-import re
 import time
 import warnings
 
 import jax
 import numpy as np
 
-import qedm_jax
+import qedm_jax  # noqa: F401  (enables float64)
 from qedm_jax import constants as c
 from qedm_jax import grids
 from qedm_jax.models import BC2
@@ -61,7 +58,7 @@ M_CHI_MEV = np.array([5.0, 10.0, 20.0, 30.0, 50.0, 70.0, 90.0])
 RATIO = 3.0  # m_A / m_chi
 ALPHA_D = 0.1
 EPSILON_PROBE = 1e-5
-RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+from _common import CORE_PACKAGES, RESULTS, device_slug, package_versions
 
 
 def make_model(m_chi, epsilon):
@@ -69,20 +66,8 @@ def make_model(m_chi, epsilon):
     return BC2(m_chi=m_chi, m_A=RATIO * m_chi, alpha_D=ALPHA_D, epsilon=epsilon, species="dirac")
 
 
-def device_slug() -> str:
-    device = jax.devices()[0]
-    kind = re.sub(r"[^A-Za-z0-9]+", "-", device.device_kind).strip("-")
-    return device.platform if kind.lower() == device.platform else f"{device.platform}-{kind}"
 
 
-def versions() -> dict:
-    out = {"qedm_jax": qedm_jax.__version__}
-    for name in ("jax", "jaxlib", "diffrax", "equinox", "optimistix", "numpy", "scipy", "hazma"):
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def main() -> None:
@@ -93,7 +78,7 @@ def main() -> None:
     now = datetime.datetime.now(datetime.timezone.utc)
     env = {"date": now.isoformat(timespec="seconds"), "device": [str(d) for d in jax.devices()],
            "device_kind": jax.devices()[0].device_kind, "cpu_count": os.cpu_count(),
-           "python": platform.python_version(), "versions": versions(),
+           "python": platform.python_version(), "versions": package_versions(CORE_PACKAGES + ("scipy", "hazma")),
            "parameters": {"m_chi_MeV": M_CHI_MEV.tolist(), "m_A_over_m_chi": RATIO, "alpha_D": ALPHA_D,
                           "gvxx": math.sqrt(4.0 * math.pi * ALPHA_D), "species": "dirac"}}
     rows = []

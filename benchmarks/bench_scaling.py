@@ -20,18 +20,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
-import os
-import pathlib
-import platform
-import re
 import resource
 import subprocess
 import sys
 import time
 
-RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+from _common import CORE_PACKAGES, RESULTS, device_slug
+from _common import environment as _environment
 ALPHA_D = 0.1
 RATIO = 3.0
 
@@ -84,12 +80,6 @@ def worker(n: int, chunk: int) -> dict:
     }
 
 
-def device_slug() -> str:
-    import jax
-
-    device = jax.devices()[0]
-    kind = re.sub(r"[^A-Za-z0-9]+", "-", device.device_kind).strip("-")
-    return device.platform if kind.lower() == device.platform else f"{device.platform}-{kind}"
 
 
 def main() -> None:
@@ -103,20 +93,11 @@ def main() -> None:
         print(json.dumps(worker(args.worker, args.chunk)), flush=True)
         return
 
-    import jax
-
-    import qedm_jax
+    import qedm_jax  # noqa: F401  (enables float64)
 
     now = datetime.datetime.now(datetime.timezone.utc)
     env = {
-        "date": now.isoformat(timespec="seconds"),
-        "device": [str(d) for d in jax.devices()],
-        "device_kind": jax.devices()[0].device_kind,
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "versions": {"qedm_jax": qedm_jax.__version__,
-                     **{name: importlib.metadata.version(name)
-                        for name in ("jax", "jaxlib", "diffrax", "equinox", "optimistix", "numpy", "scipy")}},
+        **_environment(now, CORE_PACKAGES + ("scipy",)),
         "parameters": {"species": "dirac", "alpha_D": ALPHA_D, "m_A_over_m_chi": RATIO, "chunk": args.chunk,
                        "m_chi_GeV": [1e-3, 2.0], "epsilon": [1e-7, 1e-3], "thermalized": True},
     }

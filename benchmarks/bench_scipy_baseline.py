@@ -38,12 +38,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
-import os
-import pathlib
-import platform
-import re
 import time
 
 import equinox as eqx
@@ -53,7 +48,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.interpolate import CubicSpline
 
-import qedm_jax
+import qedm_jax  # noqa: F401  (enables float64)
 from qedm_jax import constants as c
 from qedm_jax import grids, sm, thermal
 from qedm_jax.models import BC2
@@ -68,7 +63,8 @@ SCIPY_RTOLS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 ATOL_OVER_RTOL = 1e-2  # qedm_jax default: rtol 1e-6, atol 1e-8
 TIGHT = SolverConfig(rtol=1e-8, atol=1e-10, max_steps=20000)
 REFERENCE_RTOL, REFERENCE_ATOL = 1e-10, 1e-12  # SciPy Radau reference
-RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+from _common import CORE_PACKAGES, RESULTS, device_slug
+from _common import environment as _environment
 
 
 def make_model(m_chi, epsilon):
@@ -133,23 +129,8 @@ def rel_err(values, reference):
     return float(np.nanmax(err)), float(np.nanmedian(err)), int(np.count_nonzero(~np.isfinite(err)))
 
 
-def device_slug() -> str:
-    device = jax.devices()[0]
-    kind = re.sub(r"[^A-Za-z0-9]+", "-", device.device_kind).strip("-")
-    return device.platform if kind.lower() == device.platform else f"{device.platform}-{kind}"
 
 
-def environment(now) -> dict:
-    return {
-        "date": now.isoformat(timespec="seconds"),
-        "device": [str(d) for d in jax.devices()],
-        "device_kind": jax.devices()[0].device_kind,
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "versions": {"qedm_jax": qedm_jax.__version__,
-                     **{name: importlib.metadata.version(name)
-                        for name in ("jax", "jaxlib", "diffrax", "equinox", "optimistix", "numpy", "scipy")}},
-    }
 
 
 def main() -> None:
@@ -159,7 +140,7 @@ def main() -> None:
     parser.add_argument("--no-save", action="store_true", help="print only, write no JSON file")
     args = parser.parse_args()
     now = datetime.datetime.now(datetime.timezone.utc)
-    env = environment(now)
+    env = _environment(now, CORE_PACKAGES + ("scipy",))
     rows = []
 
     def emit(row):

@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
 import os
-import pathlib
-import platform
-import re
-import subprocess
 import time
 
 import jax
@@ -36,7 +31,8 @@ ALPHA_D = 0.1
 RATIO = 3.0  # m_A / m_chi
 DELTA = 0.1  # Delta / m_chi, pseudo-Dirac only
 M_MIN_GEV, M_MAX_GEV = 1e-3, 2.0
-RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+from _common import RESULTS, device_slug
+from _common import environment as _environment
 
 
 def make_model_fn(species: str):
@@ -79,27 +75,10 @@ def bench(species: str, masses: np.ndarray, repeats: int) -> dict:
     }
 
 
-def device_slug() -> str:
-    device = jax.devices()[0]
-    kind = re.sub(r"[^A-Za-z0-9]+", "-", device.device_kind).strip("-")
-    return device.platform if kind.lower() == device.platform else f"{device.platform}-{kind}"
 
 
-def _git(*args: str) -> str | None:
-    try:
-        result = subprocess.run(["git", *args], cwd=RESULTS.parent, capture_output=True, text=True,
-                                timeout=10, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip()
 
 
-def git_commit() -> str | None:
-    """HEAD commit, with "+dirty" if the package sources differ from it (None outside git)."""
-    head = _git("rev-parse", "HEAD")
-    if head is None:
-        return None
-    return head + ("+dirty" if _git("status", "--porcelain", "--", "qedm_jax") else "")
 
 
 def main() -> None:
@@ -113,16 +92,7 @@ def main() -> None:
     masses = np.geomspace(M_MIN_GEV, M_MAX_GEV, args.n)
     now = datetime.datetime.now(datetime.timezone.utc)
     environment = {
-        "date": now.isoformat(timespec="seconds"),
-        "device": [str(d) for d in jax.devices()],
-        "device_kind": jax.devices()[0].device_kind,
-        "cpu_count": os.cpu_count(),
-        "load_average_1_5_15min_at_start": [round(v, 2) for v in os.getloadavg()],
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "versions": {"qedm_jax": qedm_jax.__version__, "git_commit": git_commit(),
-                     **{name: importlib.metadata.version(name)
-                        for name in ("jax", "jaxlib", "diffrax", "equinox", "optimistix")}},
+        **_environment(now, ("jax", "jaxlib", "diffrax", "equinox", "optimistix")),
         "parameters": {"alpha_D": ALPHA_D, "m_A_over_m_chi": RATIO, "delta_over_m_chi_pseudo_dirac": DELTA,
                        "m_min_GeV": M_MIN_GEV, "m_max_GeV": M_MAX_GEV, "repeats": args.repeats},
     }

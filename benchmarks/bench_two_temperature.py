@@ -25,20 +25,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import importlib.metadata
 import json
 import os
 import pathlib
-import platform
-import re
 import resource
-import subprocess
 import time
 
 import jax
 import numpy as np
 
-import qedm_jax
+import qedm_jax  # noqa: F401  (enables float64)
 from qedm_jax import contour
 from qedm_jax import solve as solve_mod
 from qedm_jax.models.secluded import SecludedDirac
@@ -48,28 +44,12 @@ M_ZD = 1.0  # GeV
 ALPHA_RANGE = (1e-8, 5e-4)
 EPSILON_RANGE = (1e-13, 1e-4)
 POINT = {"alpha_D": 3.5e-4, "epsilon": 3e-6}
-RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+from _common import RESULTS, device_slug
+from _common import environment as _environment
 
 
-def device_slug() -> str:
-    device = jax.devices()[0]
-    kind = re.sub(r"[^A-Za-z0-9]+", "-", device.device_kind).strip("-")
-    return device.platform if kind.lower() == device.platform else f"{device.platform}-{kind}"
 
 
-def git_commit() -> str | None:
-    """HEAD commit, with "+dirty" if the package sources differ from it (None outside git)."""
-    def git(*args):
-        try:
-            return subprocess.run(["git", *args], cwd=RESULTS.parent, capture_output=True, text=True, timeout=10,
-                                  check=True).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return None
-
-    head = git("rev-parse", "HEAD")
-    if head is None:
-        return None
-    return head + ("+dirty" if git("status", "--porcelain", "--", "qedm_jax") else "")
 
 
 def make_model(alpha_d, epsilon):
@@ -161,16 +141,7 @@ def main() -> None:
     stem = f"bench_two_temperature_{device_slug()}_{now.date().isoformat()}"
     config = contour.contour_config()
     environment = {
-        "date": now.isoformat(timespec="seconds"),
-        "device": [str(d) for d in jax.devices()],
-        "device_kind": jax.devices()[0].device_kind,
-        "cpu_count": os.cpu_count(),
-        "load_average_1_5_15min_at_start": [round(v, 2) for v in os.getloadavg()],
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "versions": {"qedm_jax": qedm_jax.__version__, "git_commit": git_commit(),
-                     **{name: importlib.metadata.version(name)
-                        for name in ("jax", "jaxlib", "diffrax", "equinox", "optimistix", "numpy")}},
+        **_environment(now),
         "parameters": {"model": "SecludedDirac", "m_chi_GeV": M_CHI, "m_ZD_GeV": M_ZD,
                        "config": {"x0": config.x0, "x_end": config.x_end, "rtol": config.rtol, "atol": config.atol,
                                   "max_steps": config.max_steps, "n_save": config.n_save,

@@ -36,7 +36,7 @@ from jaxtyping import Array, Float
 from . import sm, thermal
 from .models.base import AbstractModel
 
-__all__ = ["SystemOptions", "rates_at", "vector_field"]
+__all__ = ["SystemOptions", "ln_rates_at", "rates_at", "vector_field"]
 
 _LN_MAX = 700.0  # exponents are clipped here: a trial Newton iterate may not overflow to inf
 
@@ -61,8 +61,11 @@ class SystemOptions(eqx.Module):
     gstar: str = eqx.field(static=True, default=sm.DEFAULT_GSTAR)
 
 
-def rates_at(model: AbstractModel, table: thermal.RateTable | None, ln_x: Float[Array, ""]):
-    """(sigma_v_eff, sigma_v_E_eff, sigma_v_hs_eff) at x = m_chi / T_any = exp(ln_x).
+def ln_rates_at(model: AbstractModel, table: thermal.RateTable | None, ln_x: Float[Array, ""]):
+    """ln of (sigma_v_eff, sigma_v_E_eff, sigma_v_hs_eff) at x = m_chi / T_any = exp(ln_x).
+
+    The table stores logs, and the production terms need logs: no exp/log round trip on the
+    fast path.
 
     Args:
         model: parameter point.
@@ -70,17 +73,24 @@ def rates_at(model: AbstractModel, table: thermal.RateTable | None, ln_x: Float[
         ln_x: ln(m_chi / T), scalar; T may be the SM or the hidden-sector temperature.
 
     Returns:
-        Three scalars [GeV^-2, GeV^-1, GeV^-2].
+        Three scalars [ln GeV^-2, ln GeV^-1, ln GeV^-2] (ln 1e-300 for an absent channel).
     """
     if table is not None:
         logs = thermal.interp_rates(table, ln_x)
-        return _exp(logs[0]), _exp(logs[1]), _exp(logs[2])
+        return logs[0], logs[1], logs[2]
     temperature = model.m_chi * _exp(-ln_x)
-    return (
+    rates = (
         thermal.sigma_v_eff(model, temperature),
         thermal.sigma_v_E_eff(model, temperature),
         thermal.sigma_v_hs_eff(model, temperature),
     )
+    return tuple(jnp.log(jnp.maximum(rate, thermal._TINY)) for rate in rates)
+
+
+def rates_at(model: AbstractModel, table: thermal.RateTable | None, ln_x: Float[Array, ""]):
+    """(sigma_v_eff, sigma_v_E_eff, sigma_v_hs_eff) at x = exp(ln_x) [GeV^-2, GeV^-1, GeV^-2]
+    (exponentials of ``ln_rates_at``; same arguments)."""
+    return tuple(_exp(log) for log in ln_rates_at(model, table, ln_x))
 
 
 def vector_field(tau: Float[Array, ""], y: Float[Array, "2"], args) -> Float[Array, "2"]:
@@ -100,17 +110,17 @@ def vector_field(tau: Float[Array, ""], y: Float[Array, "2"], args) -> Float[Arr
     model, table, options = args
     r, w = y[0], y[1]
     temperature = model.m_chi * _exp(-tau)
-    ln_s = jnp.log(sm.entropy_density(temperature, options.gstar))
-    s = _exp(ln_s)
-    hubble = sm.hubble(temperature, options.gstar)
-    dtau_factor = (1.0 + sm.dln_g_star_s_dln_T(temperature, options.gstar) / 3.0) / hubble
+    hubble, s, dln_gs = sm.background(temperature, options.gstar)  # one pass over the g_star tables
+    ln_s = jnp.log(s)
+    dtau_factor = (1.0 + dln_gs / 3.0) / hubble
     y_dm = _exp(w)
 
-    sv_t, sve_t, svhs_t = rates_at(model, table, tau)
+    ln_sv_t, ln_sve_t, ln_svhs_t = ln_rates_at(model, table, tau)
     ln_neq_t = thermal.ln_n_eq(model, temperature)
-    production = _exp(jnp.log(sv_t) + 2.0 * ln_neq_t - ln_s - w)  # Gamma_n(T) / (s Y)
+    production = _exp(ln_sv_t + 2.0 * ln_neq_t - ln_s - w)  # Gamma_n(T) / (s Y)
 
     if options.thermalized:
+        sv_t, svhs_t = _exp(ln_sv_t), _exp(ln_svhs_t)
         depletion = (sv_t * s * y_dm) if options.depletion else 0.0
         # hidden-sector channel at T_hs = T: sigma_v_hs (n_eq^2 - n^2) / (s Y)
         hs = svhs_t * (_exp(2.0 * ln_neq_t - ln_s - w) - s * y_dm) if options.depletion else 0.0
@@ -129,7 +139,7 @@ def vector_field(tau: Float[Array, ""], y: Float[Array, "2"], args) -> Float[Arr
 
     mean_e, dmean_e = jax.value_and_grad(lambda t: thermal.mean_energy(model, t))(t_hs)
     rho_bath = model.g_hs_bath * math.pi**2 / 30.0 * t_hs**4 / (s * temperature)  # / (s T)
-    energy_production = _exp(jnp.log(sve_t) + 2.0 * ln_neq_t - ln_s) / temperature
+    energy_production = _exp(ln_sve_t + 2.0 * ln_neq_t - ln_s) / temperature
     number_production = production * y_dm / temperature
     collisions = energy_production - mean_e * number_production  # [C_rho - B C_n](production) / (s T)
     if options.depletion:

@@ -32,6 +32,7 @@ __all__ = [
     "g_star",
     "g_star_s",
     "dln_g_star_s_dln_T",
+    "background",
     "hubble",
     "entropy_density",
     "alpha_s",
@@ -64,16 +65,23 @@ def _pchip_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return slopes
 
 
+def _hermite_segment(y0, y1, m0, m1, h, t):
+    """Cubic Hermite on one segment of width h at fraction t, slopes m per unit x: (value, dy/dx).
+
+    Plain arithmetic, so it serves numpy (load time) and jax.numpy (run time) alike.
+    """
+    h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
+    d00, d10, d01, d11 = 6 * t**2 - 6 * t, 3 * t**2 - 4 * t + 1, -6 * t**2 + 6 * t, 3 * t**2 - 2 * t
+    value = h00 * y0 + h10 * h * m0 + h01 * y1 + h11 * h * m1
+    deriv = (d00 * y0 + d01 * y1) / h + d10 * m0 + d11 * m1
+    return value, deriv
+
+
 def _hermite(x_nodes, y_nodes, slopes, x):
     """Evaluate a cubic Hermite interpolant and its derivative (numpy)."""
     i = np.clip(np.searchsorted(x_nodes, x) - 1, 0, x_nodes.size - 2)
     h = x_nodes[i + 1] - x_nodes[i]
-    t = (x - x_nodes[i]) / h
-    h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
-    value = h00 * y_nodes[i] + h10 * h * slopes[i] + h01 * y_nodes[i + 1] + h11 * h * slopes[i + 1]
-    d00, d10, d01, d11 = 6 * t**2 - 6 * t, 3 * t**2 - 4 * t + 1, -6 * t**2 + 6 * t, 3 * t**2 - 2 * t
-    deriv = (d00 * y_nodes[i] + d01 * y_nodes[i + 1]) / h + d10 * slopes[i] + d11 * slopes[i + 1]
-    return value, deriv
+    return _hermite_segment(y_nodes[i], y_nodes[i + 1], slopes[i], slopes[i + 1], h, (x - x_nodes[i]) / h)
 
 
 @functools.cache
@@ -90,24 +98,40 @@ def _gstar_grid(table: str) -> tuple[float, float, np.ndarray, np.ndarray, np.nd
     return (float(grid[0]), float(grid[1] - grid[0]), *out)
 
 
-def _interp_uniform(table: str, which: int, temperature: ArrayLike):
-    """Cubic Hermite on the uniform ln T grid; returns (ln g, d ln g / d ln T), clamped outside."""
+def _interp_uniform(table: str, which: tuple[int, ...], temperature: ArrayLike):
+    """Cubic Hermite on the uniform ln T grid for the tables in ``which`` (0: g_star,
+    1: g_star_s), sharing one index computation; returns [(ln g, d ln g / d ln T), ...],
+    clamped outside (derivative 0 there)."""
     ln_t0, d_ln_t, *arrays = _gstar_grid(table)
-    values = jnp.asarray(arrays[2 * which])
-    slopes = jnp.asarray(arrays[2 * which + 1])
-    n = values.shape[0]
+    n = arrays[0].shape[0]
     position = (jnp.log(temperature) - ln_t0) / d_ln_t
     inside = (position >= 0.0) & (position <= n - 1)
     position = jnp.clip(position, 0.0, n - 1.0)
     i = jnp.clip(jnp.floor(position).astype(jnp.int32), 0, n - 2)
     t = position - i
-    h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
-    h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
-    value = h00 * values[i] + h10 * d_ln_t * slopes[i] + h01 * values[i + 1] + h11 * d_ln_t * slopes[i + 1]
-    d00, d10 = 6 * t**2 - 6 * t, 3 * t**2 - 4 * t + 1
-    d01, d11 = -6 * t**2 + 6 * t, 3 * t**2 - 2 * t
-    deriv = (d00 * values[i] + d01 * values[i + 1]) / d_ln_t + d10 * slopes[i] + d11 * slopes[i + 1]
-    return value, jnp.where(inside, deriv, 0.0)
+    out = []
+    for k in which:
+        values, slopes = jnp.asarray(arrays[2 * k]), jnp.asarray(arrays[2 * k + 1])
+        value, deriv = _hermite_segment(values[i], values[i + 1], slopes[i], slopes[i + 1], d_ln_t, t)
+        out.append((value, jnp.where(inside, deriv, 0.0)))
+    return out
+
+
+def background(temperature: ArrayLike, table: str = DEFAULT_GSTAR):
+    """H(T), s(T) and d ln g_star_s / d ln T in one pass over the g_star tables.
+
+    Args:
+        temperature: SM temperature T [GeV], any shape, > 0.
+        table: g_star table name (static).
+
+    Returns:
+        ``(hubble [GeV], entropy_density [GeV^3], dln_g_star_s_dln_T)``, each of the input
+        shape; identical to ``hubble``, ``entropy_density`` and ``dln_g_star_s_dln_T``.
+    """
+    (ln_g, _), (ln_gs, dln_gs) = _interp_uniform(table, (0, 1), temperature)
+    hubble_rate = jnp.sqrt(8.0 * math.pi**3 * jnp.exp(ln_g) / 90.0) * temperature**2 / c.M_PL
+    entropy = 2.0 * math.pi**2 / 45.0 * jnp.exp(ln_gs) * temperature**3
+    return hubble_rate, entropy, dln_gs
 
 
 def g_star(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
@@ -122,7 +146,7 @@ def g_star(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "
 
     Source: the chosen table (default Saikawa & Shirai 2018, arXiv:1803.01038).
     """
-    return jnp.exp(_interp_uniform(table, 0, temperature)[0])
+    return jnp.exp(_interp_uniform(table, (0,), temperature)[0][0])
 
 
 def g_star_s(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
@@ -135,7 +159,7 @@ def g_star_s(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array,
     Returns:
         g_star_s(T), same shape. Constant continuation outside the table.
     """
-    return jnp.exp(_interp_uniform(table, 1, temperature)[0])
+    return jnp.exp(_interp_uniform(table, (1,), temperature)[0][0])
 
 
 def dln_g_star_s_dln_T(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
@@ -148,7 +172,7 @@ def dln_g_star_s_dln_T(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Fl
     Returns:
         The logarithmic derivative, same shape.
     """
-    return _interp_uniform(table, 1, temperature)[1]
+    return _interp_uniform(table, (1,), temperature)[0][1]
 
 
 def hubble(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float[Array, "..."]:
