@@ -6,6 +6,20 @@ Sub-commands:
 * ``qedm plot bc2``: draw target CSVs over the ESPP 2026 BC2 limits (PNG and PDF).
 * ``qedm main``: the main job (scalar and pseudo-Dirac targets, plus Dirac and Majorana
   lines, at alpha_D = 0.1 and m_A = 3 m_chi, and both ESPP BC2 figures).
+* ``qedm evolve``: one point's trajectory (Y and T_hs/T versus x).
+* ``qedm contour``: relic contours of secluded Dirac DM in the (alpha_D, epsilon) plane with
+  their regimes and T_hs/T at decoupling (seed 003 Sec. 2.3, Fig. 2), one CSV row per point.
+* ``qedm floor``: epsilon_min and the thermalization floor per DM mass and m_chi / m_ZD (seed
+  003 Fig. 3), or (``--model bc2``) the BC2 hidden-sector floor.
+* ``qedm freeze-in``: the freeze-in line epsilon_FI(m_chi) at fixed alpha_D (secluded or BC2).
+* ``qedm plot contour`` / ``qedm plot floor``: seed 003 Figs. 2-3 analogues from those CSVs,
+  plus the plateau view alpha_D(epsilon); ``qedm plot bc2 --freeze-in/--floor`` adds BC2
+  freeze-in lines and floors to the ESPP figures.
+
+The two-temperature commands cost ~0.1-0.3 s per solve on one CPU core, plus a 30-80 s
+compilation per (m_chi, m_ZD) (``contour.omega_grid`` compiles per model builder).
+``epsilon`` is always the photon-like mixing; seed 003's hypercharge mixing is
+``epsilon / cos(theta_W)`` (``qedm_jax.models.secluded``).
 
 Bad input exits with status 2 and one line ``qedm: error: <message>`` on stderr, never a
 traceback: every parameter is checked (``qedm_jax.models.make_bc2``) before anything is
@@ -17,20 +31,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import math
 import os
 import pathlib
 import sys
 import time
 
+import equinox as eqx
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from . import __version__
 from . import constants as c
-from . import io, sm
+from . import contour, io, sm
 from . import solve as solve_mod
 from .lines import thermal_target
 from .models import BC2, SPECIES, make_bc2, y_bc2
+from .models.secluded import SecludedDirac, make_secluded
 
 __all__ = ["main", "build_parser", "TargetSpec", "compute_target", "target_columns", "target_header"]
 
@@ -302,18 +321,25 @@ def _figure_paths(out: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
     return stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".pdf")
 
 
-def _plot(kind: str, csv_paths, out: pathlib.Path, clock: _Clock) -> None:
+def _plot(kind: str, csv_paths, out: pathlib.Path, clock: _Clock, freeze_in=(), floors=()) -> None:
     loaded = [load_target(p) for p in csv_paths]
-    alpha_d, ratio = loaded[0][1], loaded[0][2]
-    for (_, a, r), p in zip(loaded[1:], csv_paths[1:]):
+    extra = ([_load_bc2_line(p, "Y_BC2", "--") for p in freeze_in]
+             + [_load_bc2_line(p, "Y_TF", ":") for p in floors])
+    sources = list(csv_paths) + list(freeze_in) + list(floors)
+    if not sources:
+        raise ValueError("plot bc2 needs at least one of --targets, --freeze-in, --floor")
+    params = [(a, r) for _, a, r in loaded + extra]
+    alpha_d, ratio = params[0]
+    for (a, r), p in zip(params[1:], sources[1:]):
         if (a, r) != (alpha_d, ratio):
             print(f"{PROG}: warning: {p} has alpha_D = {a:g}, m_A/m_chi = {r:g}; the limits are drawn for "
-                  f"alpha_D = {alpha_d:g}, m_A/m_chi = {ratio:g} (from {csv_paths[0]})", file=sys.stderr)
+                  f"alpha_D = {alpha_d:g}, m_A/m_chi = {ratio:g} (from {sources[0]})", file=sys.stderr)
     png, pdf = _figure_paths(out)
     _prepare_output(png)
     from . import plotting  # matplotlib is imported only here (STYLE.md 13)
 
-    figure = plotting.plot_bc2(kind, [t for t, _, _ in loaded], alpha_D=alpha_d, ratio=ratio)
+    figure = plotting.plot_bc2(kind, [t for t, _, _ in loaded], alpha_D=alpha_d, ratio=ratio,
+                               lines=[line for line, _, _ in extra] or None)
     for path in (png, pdf):
         figure.savefig(path, dpi=200, bbox_inches="tight")
     clock(f"plot bc2 {kind}: wrote {png} and {pdf}")
@@ -321,7 +347,8 @@ def _plot(kind: str, csv_paths, out: pathlib.Path, clock: _Clock) -> None:
 
 def _cmd_plot(args) -> int:
     clock = _Clock()
-    _plot(args.kind, [pathlib.Path(p) for p in args.targets], pathlib.Path(args.out), clock)
+    _plot(args.kind, [pathlib.Path(p) for p in args.targets], pathlib.Path(args.out), clock,
+          freeze_in=[pathlib.Path(p) for p in args.freeze_in], floors=[pathlib.Path(p) for p in args.floor])
     return 0
 
 
@@ -373,6 +400,7 @@ def _add_target_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output CSV")
 
 
+TWO_TEMPERATURE_X0 = 1.0e-3  # start x of the two-temperature commands (lines.two_temperature_config)
 EVOLVE_MODELS = ("secluded", "scalar", "majorana", "dirac", "pseudo-dirac")
 EVOLVE_COLUMNS = ("x", "T_GeV", "T_hs_over_T", "Y")
 
@@ -446,12 +474,717 @@ def _cmd_evolve(args) -> int:
     return 0
 
 
+# --- two-temperature results: relic contours, floors and freeze-in lines (seed 003; BC2) ---------
+
+#: DM masses [GeV] of ``qedm floor`` / ``qedm freeze-in --model secluded`` (seed 003 Figs. 2-3 span)
+SECLUDED_MASSES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+#: m_chi / m_ZD of ``qedm contour`` (seed 003 Fig. 2)
+SECLUDED_RATIO = 10.0
+#: m_chi / m_ZD of ``qedm floor --model secluded`` (seed 003 Fig. 3)
+FLOOR_RATIOS = (10.0, 100.0)
+#: default points per axis of a relic grid (24 x 24 = 576 two-temperature solves per mass)
+GRID_N = 24
+#: default photon-like epsilon range of a relic grid: freeze-in (~1e-13) to above the floor (seed 003 Fig. 3)
+EPSILON_RANGE = (1.0e-13, 1.0e-4)
+#: alpha_D^TF at m_chi = 10 GeV, m_ZD = 1 GeV (benchmarks/results/bench_two_temperature_*.json); the
+#: default alpha_D range of other masses scales from it (``default_alpha_range``)
+_ALPHA_TF_REF = 4.0e-4
+_M_CHI_REF = 10.0  # GeV, the mass of _ALPHA_TF_REF
+_X_FREEZE = 20.0  # x = m_chi / T at freeze-out, only to pick g_star for the default alpha_D range
+_ALPHA_HI_OVER_TF = 1.25  # top of the default range / estimated alpha_D^TF (bench grid: 5e-4 at 10 GeV)
+_ALPHA_LO_OVER_HI = 2.0e-5  # bottom / top of the default range (bench grid: 1e-8 at 10 GeV)
+#: alpha_D points of the floor's refinement grid, and its band around the coarse alpha_D^TF
+FLOOR_N_REFINE = 8
+_REFINE_BAND = (0.8, 1.12)
+FLOOR_TOLERANCE = 0.01  # relative alpha_D band of the thermalization floor (DESIGN.md "Derived curves")
+#: secluded freeze-in: alpha_D epsilon^2 on the freeze-in branch (m_chi = 10 GeV, tests/test_contour.py),
+#: only to place the reference solve near the answer
+_FREEZE_IN_PRODUCT = 1.0e-24
+_FREEZE_IN_STEPS = 3  # solves per mass: epsilon_ref -> epsilon_1 -> epsilon_2, reported with Omega(epsilon_2)
+_FREEZE_IN_OMEGA_RTOL = 1e-3  # |ln(Omega h^2 / target)| of a converged point (as lines.freeze_in_epsilon_unchecked)
+SECLUDED_FREEZE_IN_ALPHA_D = 1.0e-8  # well below alpha_D(epsilon_min) ~ 1e-7 m_chi/GeV: pure freeze-in
+#: BC2 hidden-sector defaults (``qedm_jax.bc2_hs``)
+BC2_HS_ALPHA_D = 0.5
+BC2_HS_RATIO = 3.0
+BC2_MASSES = tuple(float(m) for m in np.geomspace(1e-3, 2.0, 12))
+#: regime column of a contour CSV: index into ``contour.REGIMES``; -1 = no contour on the grid
+REGIME_NONE = -1
+CONTOUR_COLUMNS = ("m_chi", "m_ZD", "ratio", "alpha_D", "epsilon", "regime", "T_hs_over_T_dec", "slope",
+                   "dln_omega_dln_eps", "dln_omega_dln_alpha", "direction", "n_failed")
+FLOOR_COLUMNS = ("ratio", "m_chi", "m_ZD", "epsilon_min", "alpha_D_at_epsilon_min", "epsilon_TF", "alpha_D_TF",
+                 "status", "T_hs_over_T_TF", "drift", "method", "refined", "n_failed")
+BC2_FLOOR_COLUMNS = ("m_chi", "epsilon_TF", "Y_TF", "omega_h2", "status")
+FREEZE_IN_COLUMNS = {"secluded": ("m_chi", "m_ZD", "epsilon", "omega_h2", "status"),
+                     "bc2": ("m_chi", "epsilon", "Y_BC2", "omega_h2", "status")}
+FLOOR_OK, FLOOR_NO_CONTOUR, FLOOR_NO_FREEZE_OUT, FLOOR_BELOW_GRID = 0, 1, 2, 3
+FLOOR_STATUS_MESSAGES = {
+    FLOOR_OK: "ok",
+    FLOOR_NO_CONTOUR: "no Omega h^2 = target crossing on the grid (widen --alpha-d-range / --epsilon-range)",
+    FLOOR_NO_FREEZE_OUT: "no freeze-out branch with finite slopes on the grid: no floor (raise --alpha-d-range)",
+    FLOOR_BELOW_GRID: "epsilon_TF lies below the first freeze-out point of the grid (NaN)",
+}
+FLOOR_METHODS = ("stationary", "median", "flattest", "reference")
+_DIRECTIONS = ("epsilon", "alpha_D")
+_COST_NOTE = ("cost: ~0.1-0.3 s per grid point on one CPU core, plus a 30-80 s compilation per (m_chi, ratio); "
+              "memory ~30 MB per point of a chunk")
+
+
+def default_alpha_range(m_chi: float) -> tuple[float, float]:
+    """Default alpha_D range of a relic grid at one mass: freeze-in to just above alpha_D^TF.
+
+    alpha_D^TF follows the thermal relic of chi chibar -> Z_D Z_D, <sigma v> = pi alpha_D^2 /
+    m_chi^2 (DESIGN.md), with Omega ~ 1 / (sqrt(g_star) <sigma v>) at x_f ~ 20, so alpha_D^TF ~
+    m_chi g_star^(-1/4), scaled from 4e-4 at 10 GeV. The top is 1.25 times that (alpha_D >~ 2.5
+    alpha_D^TF at epsilon >~ 1e-6 needs more than 8192 steps), the bottom 2e-5 times the top.
+
+    Args:
+        m_chi: DM mass [GeV], > 0.
+
+    Returns:
+        ``(alpha_lo, alpha_hi)``.
+    """
+    g_ref = float(sm.g_star(_M_CHI_REF / _X_FREEZE))
+    g = float(sm.g_star(m_chi / _X_FREEZE))
+    hi = _ALPHA_HI_OVER_TF * _ALPHA_TF_REF * (m_chi / _M_CHI_REF) * (g_ref / g) ** 0.25
+    return _ALPHA_LO_OVER_HI * hi, hi
+
+
+@functools.lru_cache(maxsize=None)
+def _secluded_builder(m_chi: float, m_zd: float):
+    """``make_model(alpha_D, epsilon)`` at one (m_chi, m_ZD); the same object per pair, so every
+    grid of a mass (the floor's refinement too) reuses one compilation."""
+
+    def make_model(alpha_d, epsilon):
+        return SecludedDirac(m_chi=m_chi, m_ZD=m_zd, alpha_D=alpha_d, epsilon=epsilon)
+
+    return make_model
+
+
+def _positive_list(values, option: str, lower: float = 0.0, what: str = "> 0") -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1 or array.size < 1:
+        raise ValueError(f"{option} needs at least one value")
+    for v in array:
+        if not (math.isfinite(v) and v > lower):
+            raise ValueError(f"{option}: every value must be {what}; got {float(v)!r}")
+    return array
+
+
+def _range(values, option: str, upper: float | None = None) -> tuple[float, float]:
+    lo, hi = (float(v) for v in values)
+    if not (math.isfinite(lo) and lo > 0.0 and math.isfinite(hi) and hi > lo):
+        raise ValueError(f"{option} LO HI must satisfy 0 < LO < HI; got {lo!r} {hi!r}")
+    if upper is not None and not hi < upper:
+        raise ValueError(f"{option}: HI must be < {upper:g}; got {hi!r}")
+    return lo, hi
+
+
+@dataclasses.dataclass(frozen=True)
+class GridSpec:
+    """The relic grids of ``qedm contour`` / ``qedm floor`` (checked by ``check``).
+
+    Attributes:
+        masses: m_chi [GeV], shape (n,).
+        ratios: m_chi / m_ZD values, shape (k,).
+        alpha_range: ``(lo, hi)`` of alpha_D for every mass, or None (``default_alpha_range``).
+        n_alpha, n_eps: points per axis (log-spaced), >= 2.
+        epsilon_range: ``(lo, hi)`` photon-like epsilon.
+        omega_h2: target Omega h^2.
+        x0: start x = m_chi / T0 of the two-temperature solve.
+        chunk: points per compiled call, or None (the largest grid of the run, at most
+            ``contour.DEFAULT_CHUNK``).
+    """
+
+    masses: np.ndarray
+    ratios: np.ndarray
+    alpha_range: tuple[float, float] | None
+    n_alpha: int
+    epsilon_range: tuple[float, float]
+    n_eps: int
+    omega_h2: float
+    x0: float
+    chunk: int | None
+
+    def check(self) -> None:
+        """Check every input before anything is traced.
+
+        Raises:
+            ValueError: the message names the option and its allowed range.
+        """
+        _positive_list(self.masses, "--m-chi", what="> 0 GeV")
+        _positive_list(self.ratios, "--ratio", lower=1.0, what="> 1 (m_ZD = m_chi / ratio < m_chi)")
+        if self.alpha_range is not None:
+            _range(self.alpha_range, "--alpha-d-range")
+        _range(self.epsilon_range, "--epsilon-range", upper=0.5)
+        for n, option in ((self.n_alpha, "--n-alpha"), (self.n_eps, "--n-epsilon")):
+            if n < 2:
+                raise ValueError(f"{option} must be >= 2; got {n}")
+        if not (math.isfinite(self.omega_h2) and self.omega_h2 > 0.0):
+            raise ValueError(f"--omega-h2 must be > 0; got {self.omega_h2!r}")
+        if not (math.isfinite(self.x0) and 0.0 < self.x0 < 1.0):
+            raise ValueError(f"--x0 must be in (0, 1) (start above m_chi); got {self.x0!r}")
+        if self.chunk is not None and self.chunk < 1:
+            raise ValueError(f"--chunk must be >= 1; got {self.chunk}")
+        for ratio in self.ratios:
+            for m in self.masses:
+                lo, hi = self.alpha_axis(m)[[0, -1]]
+                try:
+                    make_secluded(float(m), float(m / ratio), float(hi), float(self.epsilon_range[1]))
+                except ValueError as error:
+                    raise ValueError(f"--m-chi {m:g} with --ratio {ratio:g}: {error}") from None
+
+    def alpha_axis(self, m_chi: float) -> np.ndarray:
+        lo, hi = default_alpha_range(float(m_chi)) if self.alpha_range is None else self.alpha_range
+        return np.geomspace(lo, hi, self.n_alpha)
+
+    def epsilon_axis(self) -> np.ndarray:
+        return np.geomspace(*self.epsilon_range, self.n_eps)
+
+    @property
+    def config(self) -> solve_mod.SolverConfig:
+        return contour.contour_config(x0=self.x0)
+
+
+def _grid_spec(args, default_masses, default_ratios) -> GridSpec:
+    return GridSpec(
+        masses=np.asarray(args.m_chi if args.m_chi is not None else default_masses, dtype=np.float64),
+        ratios=np.asarray(args.ratio if args.ratio is not None else default_ratios, dtype=np.float64),
+        alpha_range=None if args.alpha_d_range is None else tuple(args.alpha_d_range),
+        n_alpha=args.n_alpha, epsilon_range=tuple(args.epsilon_range), n_eps=args.n_epsilon,
+        omega_h2=args.omega_h2, x0=TWO_TEMPERATURE_X0 if args.x0 is None else args.x0, chunk=args.chunk)
+
+
+def _omega_grid(spec: GridSpec, m_chi: float, ratio: float, alpha, epsilon, chunk: int) -> contour.OmegaGrid:
+    make_model = _secluded_builder(float(m_chi), float(m_chi / ratio))
+    return contour.omega_grid(make_model, alpha, epsilon, spec.config, chunk=chunk)
+
+
+def _planck_note(omega_h2: float) -> str:
+    planck = "Planck 2018, arXiv:1807.06209"
+    return f"{float(omega_h2)!r} ({planck if omega_h2 == c.OMEGA_H2_PLANCK else 'user choice; ' + planck + ': ' + repr(c.OMEGA_H2_PLANCK)})"
+
+
+def _two_temperature_header(command: str, config: solve_mod.SolverConfig, omega_h2: float) -> dict[str, str]:
+    """Header entries common to the two-temperature CSVs."""
+    return {
+        "generator": f"qedm_jax {__version__} (qedm {command})",
+        "qedm_jax_version": __version__,
+        "model": "secluded Dirac DM, visibly decaying Z_D (seed 003)",
+        "epsilon_convention": ("photon-like kinetic mixing (Z_D couples as epsilon e Q_f for m_ZD << m_Z); "
+                               "seed 003's hypercharge mixing is epsilon / cos(theta_W) = epsilon / "
+                               f"{math.sqrt(1.0 - c.SIN2_THETA_W):.5f}"),
+        "units": "masses in GeV; ratio = m_chi / m_ZD",
+        "omega_h2_target": _planck_note(omega_h2),
+        "x0": f"{config.x0!r} (start T0 = m_chi / x0; two-temperature, cold hidden sector, seed 003 Sec. 2.3)",
+        "solver": (f"Kvaerno5 + PID rtol = {config.rtol:g}, atol = {config.atol:g}, max_steps = {config.max_steps}, "
+                   f"x_end = {config.x_end:g}, n_save = {config.n_save}, gstar = {config.gstar}"),
+        "R_ratio": f"{sm.DEFAULT_RRATIO}: {_RRATIO_SOURCES.get(sm.DEFAULT_RRATIO, sm.DEFAULT_RRATIO)}",
+    }
+
+
+def _contour_rows(relic: contour.RelicContour, m_chi: float, ratio: float, n_failed: int) -> dict[str, np.ndarray]:
+    """CSV columns (``CONTOUR_COLUMNS``) of one contour; one NaN row with regime -1 if empty."""
+    n = len(relic)
+    if n == 0:
+        nan = np.full(1, np.nan)
+        return {"m_chi": np.full(1, m_chi), "m_ZD": np.full(1, m_chi / ratio), "ratio": np.full(1, ratio),
+                "alpha_D": nan, "epsilon": nan, "regime": np.full(1, REGIME_NONE, dtype=np.int64),
+                "T_hs_over_T_dec": nan, "slope": nan, "dln_omega_dln_eps": nan, "dln_omega_dln_alpha": nan,
+                "direction": np.full(1, -1, dtype=np.int64), "n_failed": np.full(1, n_failed, dtype=np.int64)}
+    codes = {name: i for i, name in enumerate(contour.REGIMES)}
+    return {
+        "m_chi": np.full(n, m_chi), "m_ZD": np.full(n, m_chi / ratio), "ratio": np.full(n, ratio),
+        "alpha_D": relic.alpha_D, "epsilon": relic.epsilon,
+        "regime": np.array([codes[str(r)] for r in relic.regime], dtype=np.int64),
+        "T_hs_over_T_dec": relic.t_hs_over_t_dec, "slope": relic.slope,
+        "dln_omega_dln_eps": relic.dln_omega_dln_eps, "dln_omega_dln_alpha": relic.dln_omega_dln_alpha,
+        "direction": np.array([_DIRECTIONS.index(str(d)) for d in relic.direction], dtype=np.int64),
+        "n_failed": np.full(n, n_failed, dtype=np.int64),
+    }
+
+
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _regime_text() -> str:
+    return "; ".join([f"{REGIME_NONE} = no Omega h^2 = target crossing on the grid (alpha_D, epsilon NaN)"]
+                     + [f"{i} = {name}" for i, name in enumerate(contour.REGIMES)])
+
+
+def _contour_summary(relic: contour.RelicContour) -> str:
+    if len(relic) == 0:
+        return "no contour on the grid"
+    counts = ", ".join(f"{name} {int(np.sum(relic.regime == name))}" for name in contour.REGIMES
+                       if np.any(relic.regime == name))
+    return f"{len(relic)} contour points ({counts})"
+
+
+def _cmd_contour(args) -> int:
+    """``qedm contour``: relic contours of secluded Dirac DM, one CSV row per contour point."""
+    spec = _grid_spec(args, None, (SECLUDED_RATIO,))
+    spec.check()
+    out = _prepare_output(pathlib.Path(args.out))
+    chunk = spec.chunk if spec.chunk is not None else min(contour.DEFAULT_CHUNK, spec.n_alpha * spec.n_eps)
+    header = _two_temperature_header("contour", spec.config, spec.omega_h2)
+    header.update({
+        "rows": "one per contour point (crossing of Omega h^2 = target between grid neighbours), in order along "
+                "the contour from the freeze-in end, per (ratio, m_chi)",
+        "regime": _regime_text(),
+        "T_hs_over_T_dec": (f"T_hs / T at decoupling (the yield within {contour.DECOUPLING_RTOL:g} of its final value "
+                            "from there on: contour.decoupling_point), log-interpolated"),
+        "slope": "d ln alpha_D / d ln epsilon along the contour",
+        "direction": "0 = crossing along epsilon (alpha_D is a grid value); 1 = along alpha_D",
+        "n_failed": "grid points of this (ratio, m_chi) whose solve failed (skipped by the contour search)",
+        "grid": (f"{spec.n_alpha} x {spec.n_eps} log-spaced; alpha_D "
+                 + ("per mass from qedm_jax.cli.default_alpha_range" if spec.alpha_range is None
+                    else f"{spec.alpha_range[0]:g}..{spec.alpha_range[1]:g}")
+                 + f"; epsilon {spec.epsilon_range[0]:g}..{spec.epsilon_range[1]:g}"),
+    })
+    clock = _Clock()
+    clock(f"contour: {spec.ratios.size} ratio(s) x {spec.masses.size} mass(es), {spec.n_alpha} x {spec.n_eps} grid "
+          f"each ({_COST_NOTE})")
+    parts = []
+    for ratio in spec.ratios:
+        for m in spec.masses:
+            alpha = spec.alpha_axis(m)
+            grid = _omega_grid(spec, m, ratio, alpha, spec.epsilon_axis(), chunk)
+            relic = contour.relic_contour(grid, spec.omega_h2)
+            n_failed = int(np.sum(~grid.ok))
+            parts.append(_contour_rows(relic, float(m), float(ratio), n_failed))
+            io.write_target_csv(out, _concat(parts), header)
+            clock(f"contour m_chi = {m:g} GeV, m_ZD = {m / ratio:g} GeV (alpha_D {alpha[0]:.3g}..{alpha[-1]:.3g}): "
+                  f"{_contour_summary(relic)}, {n_failed} failed grid points")
+    clock(f"contour: wrote {out}")
+    return 0
+
+
+def _floor_of(spec: GridSpec, m_chi: float, ratio: float, tolerance: float, n_refine: int, chunk: int,
+              clock: _Clock) -> dict[str, float]:
+    """epsilon_min and the thermalization floor at one (m_chi, ratio): one CSV row of FLOOR_COLUMNS."""
+    row = {name: math.nan for name in FLOOR_COLUMNS}
+    row.update(ratio=ratio, m_chi=m_chi, m_ZD=m_chi / ratio, refined=0, method=-1)
+    alpha = spec.alpha_axis(m_chi)
+    grid = _omega_grid(spec, m_chi, ratio, alpha, spec.epsilon_axis(), chunk)
+    n_failed = int(np.sum(~grid.ok))
+    relic = contour.relic_contour(grid, spec.omega_h2)
+    if len(relic) == 0:
+        row.update(status=FLOOR_NO_CONTOUR, n_failed=n_failed)
+        return row
+    row["epsilon_min"], row["alpha_D_at_epsilon_min"] = contour.epsilon_min(relic)
+    try:
+        floor = contour.thermalization_floor(relic, tolerance)
+    except ValueError:
+        row.update(status=FLOOR_NO_FREEZE_OUT, n_failed=n_failed)
+        return row
+    if n_refine >= 2:
+        # a second grid around the coarse alpha_D^TF resolves the 1% band (contour.thermalization_floor)
+        # epsilon from the last coarse freeze-out point below the band (the band entry is bracketed) up
+        fine_alpha = floor.alpha_D_TF * np.geomspace(*_REFINE_BAND, n_refine)
+        below = relic.freeze_out & (relic.alpha_D < _REFINE_BAND[0] * floor.alpha_D_TF)
+        eps_lo = float(np.max(relic.epsilon[below])) if np.any(below) else row["epsilon_min"]
+        eps_lo = min(max(spec.epsilon_range[0], eps_lo), 0.1 * spec.epsilon_range[1])
+        fine_eps = np.geomspace(eps_lo, spec.epsilon_range[1], spec.n_eps)
+        fine = _omega_grid(spec, m_chi, ratio, fine_alpha, fine_eps, chunk)
+        n_failed += int(np.sum(~fine.ok))
+        try:
+            fine_floor = contour.thermalization_floor(contour.relic_contour(fine, spec.omega_h2), tolerance)
+        except ValueError:
+            fine_floor = None
+        if fine_floor is not None and math.isfinite(fine_floor.epsilon_TF):
+            floor = fine_floor
+            row["refined"] = 1
+        else:
+            clock(f"floor m_chi = {m_chi:g} GeV: the refinement grid gave no floor; keeping the coarse one")
+    row.update(epsilon_TF=floor.epsilon_TF, alpha_D_TF=floor.alpha_D_TF, T_hs_over_T_TF=floor.t_hs_over_t_dec,
+               drift=floor.drift, method=FLOOR_METHODS.index(floor.method), n_failed=n_failed,
+               status=FLOOR_OK if math.isfinite(floor.epsilon_TF) else FLOOR_BELOW_GRID)
+    return row
+
+
+def _floor_columns(rows: list[dict]) -> dict[str, np.ndarray]:
+    integer = {"status", "method", "refined", "n_failed"}
+    return {name: np.asarray([r[name] for r in rows], dtype=np.int64 if name in integer else np.float64)
+            for name in FLOOR_COLUMNS}
+
+
+def _bc2_module():
+    try:
+        from . import bc2_hs
+    except ImportError as error:
+        raise ValueError(f"--model bc2 needs qedm_jax.bc2_hs, which cannot be imported: {error}") from None
+    return bc2_hs
+
+
+def _bc2_masses(args, default) -> np.ndarray:
+    masses = _positive_list(args.m_chi if args.m_chi is not None else default, "--m-chi", what="> 0 GeV")
+    return masses
+
+
+def _check_bc2(args, masses) -> None:
+    """Set the BC2 defaults on ``args`` (alpha_d, ratio_bc2) and check every input before tracing."""
+    if args.species is None:
+        raise ValueError("--model bc2 needs --species (one of " + ", ".join(SPECIES) + ")")
+    if args.ratio is not None and len(args.ratio) != 1:
+        raise ValueError("--ratio: --model bc2 takes one m_A / m_chi value")
+    args.ratio_bc2 = BC2_HS_RATIO if args.ratio is None else float(args.ratio[0])
+    args.alpha_d = BC2_HS_ALPHA_D if args.alpha_d is None else args.alpha_d
+    if args.x0 is not None and not (math.isfinite(args.x0) and 0.0 < args.x0 < 1.0):
+        raise ValueError(f"--x0 must be in (0, 1) (start above m_chi); got {args.x0!r}")
+    for m in masses:
+        try:
+            make_bc2(args.species, m_chi=float(m), alpha_D=args.alpha_d, ratio=args.ratio_bc2,
+                     epsilon=_EPSILON_PROBE, delta=args.delta)
+        except ValueError as error:
+            option = _OPTIONS.get(str(error).split()[0], None)
+            option = "--species" if option == "--model" else option
+            raise ValueError(f"{option}: {error}" if option else str(error)) from None
+    if not (math.isfinite(args.omega_h2) and args.omega_h2 > 0.0):
+        raise ValueError(f"--omega-h2 must be > 0; got {args.omega_h2!r}")
+
+
+def _bc2_header(command: str, args) -> dict[str, str]:
+    delta = args.delta if args.species == "pseudo-dirac" else 0.0
+    return {
+        "generator": f"qedm_jax {__version__} (qedm {command} --model bc2)",
+        "qedm_jax_version": __version__,
+        "model": args.species,
+        "hidden_sector": "BC2 invisible dark photon, two-temperature hidden sector (qedm_jax.bc2_hs)",
+        "alpha_D": repr(float(args.alpha_d)),
+        "m_A_over_m_chi": repr(float(args.ratio_bc2)),
+        "delta_over_m_chi": repr(float(delta)),
+        "epsilon_convention": EPSILON_CONVENTION,
+        "Y_BC2_definition": "Y_BC2 = epsilon^2 alpha_D (m_chi / m_A)^4",
+        "units": "m_chi in GeV",
+        "status": "; ".join(f"{code} = {text}" for code, text in sorted(solve_mod.STATUS_MESSAGES.items())),
+    }
+
+
+def _bc2_config(args):
+    if args.x0 is None:
+        return None
+    from .lines import two_temperature_config
+
+    return two_temperature_config(x0=args.x0)
+
+
+def _cmd_floor(args) -> int:
+    """``qedm floor``: epsilon_min and thermalization floor per mass (secluded), or the BC2 floor."""
+    clock = _Clock()
+    if args.model == "bc2":
+        masses = _bc2_masses(args, BC2_MASSES)
+        _check_bc2(args, masses)
+        bc2_hs = _bc2_module()
+        out = _prepare_output(pathlib.Path(args.out))
+        clock(f"floor bc2 {args.species}: {masses.size} masses ...")
+        line = bc2_hs.thermalization_floor(args.species, masses, alpha_D=args.alpha_d, ratio=args.ratio_bc2,
+                                           delta=args.delta, config=_bc2_config(args))
+        columns = {"m_chi": np.asarray(line.m_chi, dtype=np.float64),
+                   "epsilon_TF": np.asarray(line.epsilon, dtype=np.float64),
+                   "Y_TF": np.asarray(line.y_bc2, dtype=np.float64),
+                   "omega_h2": np.asarray(line.omega_h2, dtype=np.float64),
+                   "status": np.asarray(line.status).astype(np.int64)}
+        header = _bc2_header("floor", args)
+        header["label"] = rf"thermalization floor, {_SPECIES_LABELS.get(args.species, args.species)}"
+        header["rows"] = "one per mass: the thermalization floor epsilon_TF and Y_TF = Y_BC2(epsilon_TF)"
+        io.write_target_csv(out, columns, header)
+        clock(f"floor bc2 {args.species}: wrote {out}")
+        print(_status_report(f"floor {args.species}", columns["status"], columns["m_chi"]), flush=True)
+        return 0
+    for option, value in (("--species", args.species), ("--alpha-d", args.alpha_d)):
+        if value is not None:
+            raise ValueError(f"{option} is for --model bc2 (the secluded floor scans alpha_D: --alpha-d-range)")
+    if not (0.0 < args.tolerance < 1.0):
+        raise ValueError(f"--tolerance must be in (0, 1); got {args.tolerance!r}")
+    if args.n_refine == 1 or args.n_refine < 0:
+        raise ValueError(f"--n-refine must be 0 (no refinement) or >= 2; got {args.n_refine}")
+    spec = _grid_spec(args, SECLUDED_MASSES, FLOOR_RATIOS)
+    spec.check()
+    out = _prepare_output(pathlib.Path(args.out))
+    n_max = max(spec.n_alpha, args.n_refine) * spec.n_eps
+    chunk = spec.chunk if spec.chunk is not None else min(contour.DEFAULT_CHUNK, n_max)
+    header = _two_temperature_header("floor", spec.config, spec.omega_h2)
+    header.update({
+        "rows": "one per (ratio, m_chi): minimum mixing and thermalization floor (seed 003 Sec. 2.3, Fig. 3)",
+        "epsilon_min": "minimum photon-like epsilon on the relic contour (contour.epsilon_min, parabola-refined)",
+        "epsilon_TF": (f"thermalization floor: smallest epsilon with |alpha_D / alpha_D_TF - 1| <= {args.tolerance:g} "
+                       "on the freeze-out branch (contour.thermalization_floor)"),
+        "alpha_D_TF": "alpha_D where the relic contour becomes epsilon-independent (method column)",
+        "T_hs_over_T_TF": "T_hs / T at decoupling at epsilon_TF",
+        "drift": "relative fall (max - min) / alpha_D_TF of alpha_D beyond the plateau point",
+        "method": "; ".join(f"{i} = {name}" for i, name in enumerate(FLOOR_METHODS)) + "; -1 = none",
+        "refined": (f"1 = floor from a second grid of {args.n_refine} alpha_D in {_REFINE_BAND[0]:g}..{_REFINE_BAND[1]:g} "
+                    f"x the coarse alpha_D_TF and {spec.n_eps} epsilon from the last coarse contour point below that "
+                    "band to the top of the range; 0 = coarse grid only (no refinement, or it found no floor)"),
+        "status": "; ".join(f"{k} = {v}" for k, v in FLOOR_STATUS_MESSAGES.items()),
+        "grid": (f"{spec.n_alpha} x {spec.n_eps} log-spaced; alpha_D "
+                 + ("per mass from qedm_jax.cli.default_alpha_range" if spec.alpha_range is None
+                    else f"{spec.alpha_range[0]:g}..{spec.alpha_range[1]:g}")
+                 + f"; epsilon {spec.epsilon_range[0]:g}..{spec.epsilon_range[1]:g}"),
+    })
+    clock(f"floor: {spec.ratios.size} ratio(s) x {spec.masses.size} mass(es), {spec.n_alpha} x {spec.n_eps} grid "
+          f"(+ {args.n_refine} x {spec.n_eps} refinement) each ({_COST_NOTE})")
+    rows = []
+    for ratio in spec.ratios:
+        for m in spec.masses:
+            row = _floor_of(spec, float(m), float(ratio), args.tolerance, args.n_refine, chunk, clock)
+            rows.append(row)
+            io.write_target_csv(out, _floor_columns(rows), header)
+            clock(f"floor m_chi = {m:g} GeV, ratio {ratio:g}: epsilon_min = {row['epsilon_min']:.3g}, "
+                  f"epsilon_TF = {row['epsilon_TF']:.3g}, alpha_D_TF = {row['alpha_D_TF']:.3g} "
+                  f"({FLOOR_STATUS_MESSAGES[row['status']]})")
+    clock(f"floor: wrote {out}")
+    return 0
+
+
+@functools.lru_cache(maxsize=4)
+def _secluded_freeze_in(config: solve_mod.SolverConfig):
+    """jit(vmap) over masses of the freeze-in solution epsilon_FI (alpha_D and Omega h^2 traced:
+    one compilation per config and number of masses).
+
+    The method of ``lines.freeze_in_epsilon_unchecked`` (Omega ~ epsilon^2 on the freeze-in branch:
+    epsilon <- epsilon sqrt(target / Omega(epsilon))), iterated ``_FREEZE_IN_STEPS`` times in a
+    ``lax.fori_loop`` (one traced solve), and reported with the Omega h^2 of the last solve, which is
+    at the reported epsilon. One step is not enough for its own 1e-3 check: at m_chi = 10 GeV,
+    alpha_D = 1e-8 the solve at epsilon_FI gave Omega h^2 = 0.120135 (the solves' relative accuracy
+    is ~1e-3 at rtol = 1e-5); a second step starts from ~1e-3 away.
+    """
+
+    def one(m_chi, m_zd, alpha_d, epsilon_ref, omega_h2):
+        model = SecludedDirac(m_chi=m_chi, m_ZD=m_zd, alpha_D=alpha_d, epsilon=epsilon_ref)
+
+        def step(_, carry):
+            epsilon = carry[0]
+            solution = solve_mod.solve_unchecked(eqx.tree_at(lambda m: m.epsilon, model, epsilon), config)
+            # freeze-in branch: Omega ~ epsilon^2 (DESIGN.md "Derived curves")
+            return epsilon * jnp.sqrt(omega_h2 / solution.omega_h2), epsilon, solution.omega_h2, solution.status
+
+        init = (epsilon_ref, epsilon_ref, jnp.asarray(jnp.nan), jnp.asarray(solve_mod.STATUS_OK, dtype=jnp.int32))
+        _, epsilon, omega, status = jax.lax.fori_loop(0, _FREEZE_IN_STEPS, step, init)
+        on_branch = jnp.abs(jnp.log(omega / omega_h2)) < _FREEZE_IN_OMEGA_RTOL
+        status = jnp.where(status != solve_mod.STATUS_OK, status,
+                           jnp.where(on_branch & (epsilon < 1.0), solve_mod.STATUS_OK, solve_mod.STATUS_ROOT_FAILED))
+        return jnp.where(status == solve_mod.STATUS_OK, epsilon, jnp.nan), omega, status.astype(jnp.int32)
+
+    return jax.jit(jax.vmap(one, in_axes=(0, 0, None, 0, None)))
+
+
+def _cmd_freeze_in(args) -> int:
+    """``qedm freeze-in``: epsilon_FI(m_chi) at fixed alpha_D."""
+    clock = _Clock()
+    if args.model == "bc2":
+        masses = _bc2_masses(args, BC2_MASSES)
+        _check_bc2(args, masses)
+        bc2_hs = _bc2_module()
+        out = _prepare_output(pathlib.Path(args.out))
+        clock(f"freeze-in bc2 {args.species}: {masses.size} masses ...")
+        line = bc2_hs.freeze_in_line(args.species, masses, alpha_D=args.alpha_d, ratio=args.ratio_bc2,
+                                     delta=args.delta, omega_h2=args.omega_h2, config=_bc2_config(args))
+        columns = {"m_chi": np.asarray(line.m_chi, dtype=np.float64),
+                   "epsilon": np.asarray(line.epsilon, dtype=np.float64),
+                   "Y_BC2": np.asarray(line.y_bc2, dtype=np.float64),
+                   "omega_h2": np.asarray(line.omega_h2, dtype=np.float64),
+                   "status": np.asarray(line.status).astype(np.int64)}
+        header = _bc2_header("freeze-in", args)
+        header["omega_h2_target"] = _planck_note(args.omega_h2)
+        header["label"] = rf"freeze-in, {_SPECIES_LABELS.get(args.species, args.species)}"
+        header["rows"] = "one per mass: the freeze-in solution of Omega h^2 = target"
+        io.write_target_csv(out, columns, header)
+        clock(f"freeze-in bc2 {args.species}: wrote {out}")
+        print(_status_report(f"freeze-in {args.species}", columns["status"], columns["m_chi"]), flush=True)
+        return 0
+    if args.species is not None:
+        raise ValueError("--species is for --model bc2")
+    masses = _positive_list(args.m_chi if args.m_chi is not None else SECLUDED_MASSES, "--m-chi", what="> 0 GeV")
+    ratio = SECLUDED_RATIO if args.ratio is None else args.ratio[0]
+    if args.ratio is not None and len(args.ratio) != 1:
+        raise ValueError("--ratio: freeze-in takes one m_chi / m_ZD value")
+    if not (math.isfinite(ratio) and ratio > 1.0):
+        raise ValueError(f"--ratio must be > 1 (m_ZD = m_chi / ratio < m_chi); got {ratio!r}")
+    alpha_d = SECLUDED_FREEZE_IN_ALPHA_D if args.alpha_d is None else args.alpha_d
+    if not (math.isfinite(alpha_d) and alpha_d > 0.0):
+        raise ValueError(f"--alpha-d must be > 0; got {alpha_d!r}")
+    if not (math.isfinite(args.omega_h2) and args.omega_h2 > 0.0):
+        raise ValueError(f"--omega-h2 must be > 0; got {args.omega_h2!r}")
+    x0 = 1.0e-3 if args.x0 is None else args.x0
+    if not (math.isfinite(x0) and 0.0 < x0 < 1.0):
+        raise ValueError(f"--x0 must be in (0, 1) (start above m_chi); got {x0!r}")
+    epsilon_ref = min(math.sqrt(_FREEZE_IN_PRODUCT / alpha_d), 1.0e-3)
+    for m in masses:
+        try:
+            solve_mod.check_model(make_secluded(float(m), float(m / ratio), alpha_d, epsilon_ref))
+        except ValueError as error:
+            raise ValueError(f"--m-chi {m:g} with --ratio {ratio:g}, --alpha-d {alpha_d:g}: {error}") from None
+    from .lines import two_temperature_config
+
+    config = two_temperature_config(x0=x0)
+    out = _prepare_output(pathlib.Path(args.out))
+    clock(f"freeze-in secluded: {masses.size} masses, alpha_D = {alpha_d:g}, m_chi = {ratio:g} m_ZD ...")
+    run = _secluded_freeze_in(config)
+    epsilon, omega, status = jax.device_get(run(jnp.asarray(masses), jnp.asarray(masses / ratio), jnp.asarray(alpha_d),
+                                                jnp.full(masses.shape, epsilon_ref), jnp.asarray(args.omega_h2)))
+    columns = {"m_chi": masses, "m_ZD": masses / ratio, "epsilon": np.asarray(epsilon, dtype=np.float64),
+               "omega_h2": np.asarray(omega, dtype=np.float64), "status": np.asarray(status).astype(np.int64)}
+    header = _two_temperature_header("freeze-in", config, args.omega_h2)
+    header.update({
+        "alpha_D": repr(float(alpha_d)),
+        "ratio": repr(float(ratio)),
+        "rows": ("one per mass: the freeze-in solution epsilon_FI of Omega h^2 = target at fixed alpha_D "
+                 f"(Omega ~ epsilon^2 on the branch, as lines.freeze_in_epsilon_unchecked, {_FREEZE_IN_STEPS} solves; "
+                 f"omega_h2 is the solve at epsilon, status 4 if |ln(omega_h2 / target)| > {_FREEZE_IN_OMEGA_RTOL:g})"),
+        "status": "; ".join(f"{code} = {text}" for code, text in sorted(solve_mod.STATUS_MESSAGES.items())),
+    })
+    io.write_target_csv(out, columns, header)
+    clock(f"freeze-in secluded: wrote {out}")
+    print(_status_report("freeze-in secluded", columns["status"], masses), flush=True)
+    return 0
+
+
+# --- figures of the two-temperature results ----------------------------------------------------------
+
+
+def load_contours(path) -> list[tuple[float, float, contour.RelicContour, int]]:
+    """Read a contour CSV (``qedm contour``) back into relic contours.
+
+    Args:
+        path: the CSV.
+
+    Returns:
+        ``[(m_chi, ratio, RelicContour, n_failed), ...]`` per (ratio, m_chi) in file order (an
+        empty ``RelicContour`` where the grid had no contour).
+
+    Raises:
+        qedm_jax.io.DataFileError: missing columns or header entries, an unknown regime code.
+        OSError: the file cannot be read.
+    """
+    columns, header = io.read_target_csv(path)
+    missing = [name for name in CONTOUR_COLUMNS if name not in columns]
+    if missing:
+        raise io.DataFileError(f"{path}: missing column(s) {', '.join(missing)} (not a qedm contour CSV?)")
+    omega_h2 = _header_float(header, "omega_h2_target", path)
+    codes = np.asarray(columns["regime"])
+    if np.any((codes < REGIME_NONE) | (codes >= len(contour.REGIMES))):
+        raise io.DataFileError(f"{path}: regime codes must be in -1..{len(contour.REGIMES) - 1}")
+    key = np.stack([columns["ratio"], columns["m_chi"]], axis=1)
+    groups = []
+    for pair in dict.fromkeys(map(tuple, key)):
+        rows = np.flatnonzero(np.all(key == np.asarray(pair), axis=1))
+        rows = rows[codes[rows] != REGIME_NONE]
+        direction = np.asarray(columns["direction"])[rows]
+        relic = contour.RelicContour(
+            alpha_D=np.asarray(columns["alpha_D"])[rows], epsilon=np.asarray(columns["epsilon"])[rows],
+            direction=np.array([_DIRECTIONS[int(d)] for d in direction], dtype=str),
+            dln_omega_dln_eps=np.asarray(columns["dln_omega_dln_eps"])[rows],
+            dln_omega_dln_alpha=np.asarray(columns["dln_omega_dln_alpha"])[rows],
+            slope=np.asarray(columns["slope"])[rows], t_hs_over_t_dec=np.asarray(columns["T_hs_over_T_dec"])[rows],
+            regime=np.array([contour.REGIMES[int(k)] for k in codes[rows]], dtype=str),
+            omega_h2=omega_h2, m_chi=float(pair[1]))
+        n_failed = int(np.max(np.asarray(columns["n_failed"])[np.all(key == np.asarray(pair), axis=1)]))
+        groups.append((float(pair[1]), float(pair[0]), relic, n_failed))
+    return groups
+
+
+def _cmd_plot_contour(args) -> int:
+    clock = _Clock()
+    groups = [g for p in args.contours for g in load_contours(pathlib.Path(p))]
+    if not (0.0 < args.tolerance < 1.0):
+        raise ValueError(f"--tolerance must be in (0, 1); got {args.tolerance!r}")
+    png, pdf = _figure_paths(pathlib.Path(args.out))
+    _prepare_output(png)
+    plateau_png, plateau_pdf = (p.with_name(p.stem + "_plateau" + p.suffix) for p in (png, pdf))
+    several_ratios = len({r for _, r, _, _ in groups}) > 1
+    contours, labels, eps_mins, floors = [], [], [], []
+    for m, ratio, relic, _ in groups:
+        contours.append(relic)
+        labels.append(rf"$m_\chi = {m:g}$ GeV" + (rf", $m_\chi/m_{{Z_D}} = {ratio:g}$" if several_ratios else ""))
+        eps_mins.append(contour.epsilon_min(relic) if len(relic) else None)
+        try:
+            floors.append(contour.thermalization_floor(relic, args.tolerance))
+        except ValueError:
+            floors.append(None)
+    from . import plotting  # matplotlib is imported only here (STYLE.md 13)
+
+    figure = plotting.plot_contours(contours, labels, eps_mins=eps_mins, floors=floors)
+    plateau = plotting.plot_plateaus(contours, floors, labels)
+    for fig, paths in ((figure, (png, pdf)), (plateau, (plateau_png, plateau_pdf))):
+        for path in paths:
+            fig.savefig(path, dpi=200, bbox_inches="tight")
+    clock(f"plot contour: wrote {png}, {pdf}, {plateau_png} and {plateau_pdf}")
+    return 0
+
+
+def _cmd_plot_floor(args) -> int:
+    clock = _Clock()
+    rows = []
+    for p in args.floors:
+        columns, _ = io.read_target_csv(pathlib.Path(p))
+        missing = [name for name in ("ratio", "m_chi", "epsilon_min", "epsilon_TF") if name not in columns]
+        if missing:
+            raise io.DataFileError(f"{p}: missing column(s) {', '.join(missing)} (not a qedm floor CSV?)")
+        rows.append(columns)
+    columns = {name: np.concatenate([r[name] for r in rows]) for name in ("ratio", "m_chi", "epsilon_min", "epsilon_TF")}
+    png, pdf = _figure_paths(pathlib.Path(args.out))
+    _prepare_output(png)
+    from . import plotting  # matplotlib is imported only here (STYLE.md 13)
+
+    figure, ax = plotting._figure((6.4, 4.8))
+    for i, ratio in enumerate(dict.fromkeys(columns["ratio"].tolist())):
+        sel = columns["ratio"] == ratio
+        plane = contour.floor_in_mzd_plane(columns["m_chi"][sel], columns["epsilon_min"][sel],
+                                           columns["epsilon_TF"][sel], ratio=float(ratio),
+                                           hypercharge=args.hypercharge)
+        plotting.plot_floor(plane.m_ZD * plane.ratio, plane.epsilon_min, plane.epsilon_TF, plane.ratio, ax=ax,
+                            hypercharge=args.hypercharge, light=i > 0)
+    ax.set_title("thermalization floor and minimum mixing (secluded Dirac DM, seed 003 Fig. 3)", fontsize=10)
+    for path in (png, pdf):
+        figure.savefig(path, dpi=200, bbox_inches="tight")
+    clock(f"plot floor: wrote {png} and {pdf}")
+    return 0
+
+
+def _load_bc2_line(path, y_column: str, linestyle: str) -> tuple[dict, float, float]:
+    """A BC2 freeze-in or floor CSV as a ``plot_bc2`` line dict, with its alpha_D and m_A/m_chi."""
+    columns, header = io.read_target_csv(path)
+    missing = [name for name in ("m_chi", y_column, "status") if name not in columns]
+    if missing:
+        raise io.DataFileError(f"{path}: missing column(s) {', '.join(missing)} (not a qedm bc2 "
+                               f"{'freeze-in' if y_column == 'Y_BC2' else 'floor'} CSV?)")
+    alpha_d = _header_float(header, "alpha_D", path)
+    ratio = _header_float(header, "m_A_over_m_chi", path)
+    label = header.get("label") or pathlib.Path(path).stem
+    line = {"m_chi": np.asarray(columns["m_chi"], dtype=np.float64),
+            "Y_BC2": np.asarray(columns[y_column], dtype=np.float64),
+            "label": f"{label} ($\\alpha_D = {alpha_d:g}$)", "status": np.asarray(columns["status"]).astype(np.int64),
+            "linestyle": linestyle}
+    return line, alpha_d, ratio
+
+
+def _add_grid_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of a relic grid (``qedm contour``, ``qedm floor``)."""
+    p.add_argument("--alpha-d-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                   help="alpha_D range of every grid (default per mass: freeze-in to 1.25 x the estimated "
+                   "alpha_D^TF, see qedm_jax.cli.default_alpha_range; 1e-8..5e-4 at m_chi = 10 GeV)")
+    p.add_argument("--n-alpha", type=int, default=GRID_N, help="alpha_D points, log-spaced, >= 2 (default %(default)s)")
+    p.add_argument("--epsilon-range", type=float, nargs=2, default=EPSILON_RANGE, metavar=("LO", "HI"),
+                   help=f"photon-like epsilon range (default {EPSILON_RANGE[0]:g} {EPSILON_RANGE[1]:g})")
+    p.add_argument("--n-epsilon", type=int, default=GRID_N, help="epsilon points, log-spaced, >= 2 (default %(default)s)")
+    p.add_argument("--omega-h2", type=float, default=c.OMEGA_H2_PLANCK,
+                   help="target Omega h^2 > 0 (default %(default)s, Planck 2018)")
+    p.add_argument("--x0", type=float, default=None,
+                   help=f"start x = m_chi / T0 of the two-temperature solve, in (0, 1) (default {TWO_TEMPERATURE_X0:g})")
+    p.add_argument("--chunk", type=int, default=None,
+                   help=f"points per compiled call (default: the grid size, at most {contour.DEFAULT_CHUNK}); "
+                   "memory ~30 MB per point")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``qedm`` argument parser."""
     parser = _Parser(prog=PROG, description="Thermal targets of light dark matter with a kinetically mixed "
-                     "dark photon (BC2), and ESPP 2026 BC2 figures.")
+                     "dark photon (BC2), ESPP 2026 BC2 figures, and two-temperature results: relic contours, "
+                     "thermalization floors and freeze-in lines (secluded Dirac DM, seed 003; BC2 hidden sector).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{target,plot,main,evolve}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{target,plot,main,evolve,contour,floor,freeze-in}")
 
     target = commands.add_parser("target", help="thermal target of one BC2 species -> CSV",
                                  description=f"Thermal target (Omega h^2 = target) of one BC2 species, one CSV "
@@ -460,13 +1193,39 @@ def build_parser() -> argparse.ArgumentParser:
     target.set_defaults(func=_cmd_target)
 
     plot = commands.add_parser("plot", help="figures")
-    plots = plot.add_subparsers(dest="figure", required=True, metavar="{bc2}")
+    plots = plot.add_subparsers(dest="figure", required=True, metavar="{bc2,contour,floor}")
     bc2 = plots.add_parser("bc2", help="ESPP 2026 BC2 limits with thermal targets -> PNG and PDF",
-                           description="Draw target CSVs over the ESPP 2026 BC2 limits; writes OUT as PNG and PDF.")
+                           description="Draw target CSVs (and BC2 freeze-in lines and thermalization floors) over "
+                           "the ESPP 2026 BC2 limits; writes OUT as PNG and PDF.")
     bc2.add_argument("--kind", required=True, choices=("elastic", "quasi-elastic"), help="ESPP BC2 plot")
-    bc2.add_argument("--targets", required=True, nargs="+", help="target CSVs written by 'qedm target'")
+    bc2.add_argument("--targets", nargs="+", default=[], help="target CSVs written by 'qedm target'")
+    bc2.add_argument("--freeze-in", nargs="+", default=[], metavar="CSV",
+                     help="freeze-in CSVs written by 'qedm freeze-in --model bc2' (dashed)")
+    bc2.add_argument("--floor", nargs="+", default=[], metavar="CSV",
+                     help="floor CSVs written by 'qedm floor --model bc2' (dotted)")
     bc2.add_argument("--out", required=True, help="figure path; .png and .pdf are both written")
     bc2.set_defaults(func=_cmd_plot)
+
+    plot_contour = plots.add_parser(
+        "contour", help="relic contours (seed 003 Fig. 2) and the plateau view -> PNG and PDF",
+        description="Draw contour CSVs ('qedm contour'): all contours in the (epsilon, alpha_D) plane with "
+        "regimes, epsilon_min and the floor point (OUT), and alpha_D / alpha_D^TF versus epsilon on the "
+        "freeze-out branch (OUT with suffix _plateau) to judge the thermalization floor.")
+    plot_contour.add_argument("--contours", required=True, nargs="+", help="contour CSVs written by 'qedm contour'")
+    plot_contour.add_argument("--tolerance", type=float, default=FLOOR_TOLERANCE,
+                              help="relative alpha_D band of the floor marked in the figures (default %(default)s)")
+    plot_contour.add_argument("--out", required=True, help="figure path; .png and .pdf are both written")
+    plot_contour.set_defaults(func=_cmd_plot_contour)
+
+    plot_floor = plots.add_parser(
+        "floor", help="thermalization floor and minimum mixing in the (m_ZD, epsilon) plane (seed 003 Fig. 3)",
+        description="Draw floor CSVs ('qedm floor --model secluded'): epsilon_TF (red) and epsilon_min (blue) "
+        "against m_ZD = m_chi / ratio, one pair of lines per ratio (the second and later lighter).")
+    plot_floor.add_argument("--floors", required=True, nargs="+", help="floor CSVs written by 'qedm floor'")
+    plot_floor.add_argument("--hypercharge", action="store_true",
+                            help="plot seed 003's hypercharge mixing epsilon / cos(theta_W) instead of photon-like")
+    plot_floor.add_argument("--out", required=True, help="figure path; .png and .pdf are both written")
+    plot_floor.set_defaults(func=_cmd_plot_floor)
 
     main_job = commands.add_parser(
         "main", help="the main job: ESPP BC2 thermal targets and figures",
@@ -497,6 +1256,73 @@ def build_parser() -> argparse.ArgumentParser:
     evolve.add_argument("--n-save", type=int, default=200, help="trajectory points (default %(default)s)")
     evolve.add_argument("--out", required=True, help="CSV path; the figure goes next to it (.png, .pdf)")
     evolve.set_defaults(func=_cmd_evolve)
+
+    contour_cmd = commands.add_parser(
+        "contour", help="relic contours of secluded Dirac DM in the (alpha_D, epsilon) plane -> CSV",
+        description="Secluded Dirac DM with a visibly decaying Z_D (seed 003): for every (ratio, m_chi), "
+        "two-temperature solves on a log-spaced (alpha_D, epsilon) grid (contour.omega_grid), the Omega h^2 = "
+        f"target contour and its regimes (contour.relic_contour). CSV columns {','.join(CONTOUR_COLUMNS)}; "
+        "regime codes and conventions in the header; epsilon is photon-like (seed 003's hypercharge mixing is "
+        f"epsilon / cos(theta_W)). Default grid {GRID_N} x {GRID_N}; {_COST_NOTE}.")
+    contour_cmd.add_argument("--m-chi", type=float, nargs="+", required=True, metavar="M", help="DM masses [GeV]")
+    contour_cmd.add_argument("--ratio", type=float, nargs="+", default=None, metavar="R",
+                             help=f"m_chi / m_ZD values, > 1 (default {SECLUDED_RATIO:g})")
+    _add_grid_arguments(contour_cmd)
+    contour_cmd.add_argument("--out", required=True, help="output CSV")
+    contour_cmd.set_defaults(func=_cmd_contour)
+
+    floor_cmd = commands.add_parser(
+        "floor", help="minimum mixing and thermalization floor per DM mass -> CSV",
+        description="--model secluded: for every (ratio, m_chi) a relic grid as in 'qedm contour', epsilon_min "
+        "(contour.epsilon_min) and the thermalization floor (contour.thermalization_floor), refined by a second "
+        f"grid around alpha_D^TF; CSV columns {','.join(FLOOR_COLUMNS)} (seed 003 Fig. 3). Defaults: m_chi = "
+        f"{', '.join(f'{m:g}' for m in SECLUDED_MASSES)} GeV, ratios {', '.join(f'{r:g}' for r in FLOOR_RATIOS)}; "
+        f"{_COST_NOTE} (~1 hour for the defaults). --model bc2 --species S: the BC2 hidden-sector floor "
+        f"(qedm_jax.bc2_hs.thermalization_floor), CSV columns {','.join(BC2_FLOOR_COLUMNS)}.")
+    floor_cmd.add_argument("--model", choices=("secluded", "bc2"), default="secluded",
+                           help="secluded Dirac DM (seed 003) or a BC2 species (default %(default)s)")
+    floor_cmd.add_argument("--species", choices=SPECIES, default=None, help="BC2 DM species (--model bc2)")
+    floor_cmd.add_argument("--m-chi", type=float, nargs="+", default=None, metavar="M",
+                           help="DM masses [GeV] (default: secluded as above; bc2 12 log-spaced in 0.001-2)")
+    floor_cmd.add_argument("--ratio", type=float, nargs="+", default=None, metavar="R",
+                           help="secluded: m_chi / m_ZD values > 1 (default 10 100); bc2: one m_A / m_chi (default 3)")
+    _add_grid_arguments(floor_cmd)
+    floor_cmd.add_argument("--tolerance", type=float, default=FLOOR_TOLERANCE,
+                           help="relative alpha_D band of the floor, in (0, 1) (default %(default)s)")
+    floor_cmd.add_argument("--n-refine", type=int, default=FLOOR_N_REFINE,
+                           help="alpha_D points of the refinement grid around alpha_D^TF; 0: none (default %(default)s)")
+    floor_cmd.add_argument("--alpha-d", type=float, default=None,
+                           help=f"bc2 only: alpha_D (default {BC2_HS_ALPHA_D:g})")
+    floor_cmd.add_argument("--delta", type=float, default=MAIN_DELTA,
+                           help="bc2 pseudo-dirac only: Delta / m_chi (default %(default)s)")
+    floor_cmd.add_argument("--out", required=True, help="output CSV")
+    floor_cmd.set_defaults(func=_cmd_floor)
+
+    freeze_in = commands.add_parser(
+        "freeze-in", help="freeze-in line epsilon_FI(m_chi) at fixed alpha_D -> CSV",
+        description="The small-coupling solution of Omega h^2 = target per mass, two-temperature. --model "
+        "secluded: Omega ~ epsilon^2 on the freeze-in branch (as lines.freeze_in_epsilon_unchecked), iterated "
+        f"to {_FREEZE_IN_STEPS} solves per mass, vmapped over masses (~60-120 s compile, ~1 s per mass), columns "
+        f"{','.join(FREEZE_IN_COLUMNS['secluded'])}; --model bc2 --species S: qedm_jax.bc2_hs.freeze_in_line, "
+        f"columns {','.join(FREEZE_IN_COLUMNS['bc2'])}. status 0 = converged and on the freeze-in branch.")
+    freeze_in.add_argument("--model", choices=("secluded", "bc2"), default="secluded",
+                           help="secluded Dirac DM (seed 003) or a BC2 species (default %(default)s)")
+    freeze_in.add_argument("--species", choices=SPECIES, default=None, help="BC2 DM species (--model bc2)")
+    freeze_in.add_argument("--m-chi", type=float, nargs="+", default=None, metavar="M",
+                           help="DM masses [GeV] (default: secluded 0.1-100 as for 'qedm floor'; bc2 12 in 0.001-2)")
+    freeze_in.add_argument("--ratio", type=float, nargs=1, default=None, metavar="R",
+                           help=f"secluded: m_chi / m_ZD > 1 (default {SECLUDED_RATIO:g}); bc2: m_A / m_chi "
+                           f"(default {BC2_HS_RATIO:g})")
+    freeze_in.add_argument("--alpha-d", type=float, default=None,
+                           help=f"alpha_D > 0 (default secluded {SECLUDED_FREEZE_IN_ALPHA_D:g}, bc2 {BC2_HS_ALPHA_D:g})")
+    freeze_in.add_argument("--delta", type=float, default=MAIN_DELTA,
+                           help="bc2 pseudo-dirac only: Delta / m_chi (default %(default)s)")
+    freeze_in.add_argument("--omega-h2", type=float, default=c.OMEGA_H2_PLANCK,
+                           help="target Omega h^2 > 0 (default %(default)s, Planck 2018)")
+    freeze_in.add_argument("--x0", type=float, default=None,
+                           help=f"start x = m_chi / T0, in (0, 1) (default {TWO_TEMPERATURE_X0:g})")
+    freeze_in.add_argument("--out", required=True, help="output CSV")
+    freeze_in.set_defaults(func=_cmd_freeze_in)
     return parser
 
 

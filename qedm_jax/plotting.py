@@ -53,6 +53,8 @@ _EXCLUDED_FACE = "#e6e6e6"
 _EXCLUDED_EDGE = "#7a7a7a"
 _TARGET_COLORS = ("black", "#8b4513", "#2f4f4f", "#556b2f", "#4b0082")
 _TARGET_LINEWIDTH = 2.4
+_LINE_COLORS = ("#c71585", "#008b8b", "#b8860b", "#6a5acd", "#228b22")  # freeze-in lines, floors
+_EXTRA_LINEWIDTH = 1.8
 _SOURCE_NOTE = "data: ESPP2026-PPG/Quasi-elastic-DM"
 _LABEL_FONTSIZE = 8.5
 
@@ -209,7 +211,7 @@ def _target_arrays(target: dict, index: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: float = limits.ESPP_ALPHA_D,
-             ratio: float = limits.ESPP_M_A_OVER_M_CHI):
+             ratio: float = limits.ESPP_M_A_OVER_M_CHI, lines: list[dict] | None = None):
     """Redraw an ESPP 2026 BC2 figure with thermal targets on top.
 
     Log-log axes m_chi [GeV] against Y = alpha_D epsilon^2 (m_chi/m_V)^4 with the ranges of
@@ -234,17 +236,22 @@ def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: floa
         ax: matplotlib Axes to draw into, or None for a new 7.2 x 4.6 inch figure.
         alpha_D: dark coupling of the targets (box text).
         ratio: m_V / m_chi of the targets (box text).
+        lines: other relic lines (freeze-in lines, thermalization floors), dicts like
+            ``targets`` plus optional ``"color"`` and ``"linestyle"``; drawn thinner than the
+            targets (dashed unless given) and named in the legend. None: no such lines.
 
     Returns:
         The matplotlib Figure.
 
     Raises:
-        ValueError: unknown ``kind``, or a target without ``m_chi``/``Y_BC2`` or with
-            inconsistent shapes.
+        ValueError: unknown ``kind``, or a target or line without ``m_chi``/``Y_BC2`` or
+            with inconsistent shapes.
     """
     if kind not in BC2_AXES:
         raise ValueError(f"kind must be one of {sorted(BC2_AXES)}, got {kind!r}")
     prepared = [_target_arrays(target, i) for i, target in enumerate(targets)]
+    lines = [] if lines is None else list(lines)
+    prepared_lines = [_target_arrays(line, i) for i, line in enumerate(lines)]
     benchmark = (alpha_D, ratio) == (limits.ESPP_ALPHA_D, limits.ESPP_M_A_OVER_M_CHI)
     if not benchmark:
         warnings.warn(
@@ -275,6 +282,12 @@ def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: floa
         (line,) = ax.plot(m_chi, y, color=color, linewidth=_TARGET_LINEWIDTH, zorder=5,
                           label=str(target.get("label", f"target {i + 1}")), solid_capstyle="round")
         handles.append(line)
+    for i, ((m_chi, y), extra) in enumerate(zip(prepared_lines, lines)):
+        style = {"color": _LINE_COLORS[i % len(_LINE_COLORS)], "linestyle": "--"}
+        style.update({k: extra[k] for k in ("color", "linestyle") if k in extra})
+        (line,) = ax.plot(m_chi, y, linewidth=_EXTRA_LINEWIDTH, zorder=5,
+                          label=str(extra.get("label", f"line {i + 1}")), **style)
+        handles.append(line)
     if prepared and np.any(np.isfinite(prepared[0][1])):
         m_chi, y = prepared[0]
         ok = np.isfinite(y)
@@ -294,8 +307,9 @@ def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: floa
             color="#555555", zorder=7)
     if handles:
         legend = ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 0.035), fontsize=7.5,
-                           title="thermal targets", title_fontsize=7.5, borderpad=0.3, handlelength=1.8, frameon=True, framealpha=0.9,
-                           edgecolor="#999999", fancybox=False)
+                           title="thermal targets" if not lines else "relic lines", title_fontsize=7.5,
+                           borderpad=0.3, handlelength=1.8, frameon=True, framealpha=0.9, edgecolor="#999999",
+                           fancybox=False)
         legend.set_zorder(8)
 
     if out is not None:
@@ -310,7 +324,8 @@ def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: floa
 # The objects come from ``qedm_jax.contour`` (RelicContour, OmegaGrid, ThermalizationFloor);
 # they are read by attribute only, so this module does not import it.
 
-__all__ += ["plot_contour", "plot_alpha_d_vs_epsilon", "plot_floor", "REGIME_COLORS"]
+__all__ += ["plot_contour", "plot_contours", "plot_alpha_d_vs_epsilon", "plot_plateaus", "plot_floor",
+            "REGIME_COLORS"]
 
 #: marker colour of each contour regime (``qedm_jax.contour.REGIMES``)
 REGIME_COLORS: dict[str, str] = {
@@ -322,6 +337,8 @@ REGIME_COLORS: dict[str, str] = {
 }
 _FLOOR_COLOR = "#d62728"  # seed 003 Fig. 3: thermalization floor red
 _EPS_MIN_COLOR = "#1f77b4"  # seed 003 Fig. 3: minimum mixing blue
+_FLOOR_COLOR_LIGHT = "#f4a6a6"  # seed 003 Fig. 3: the m_chi = 100 m_ZD lines are lighter
+_EPS_MIN_COLOR_LIGHT = "#9ecae1"
 
 
 def _save(fig, out) -> None:
@@ -456,7 +473,8 @@ def plot_alpha_d_vs_epsilon(contour, floor, out=None):
     return fig
 
 
-def plot_floor(m_chi, eps_min, eps_TF, ratio: float, out=None, ax=None, *, hypercharge: bool = False):
+def plot_floor(m_chi, eps_min, eps_TF, ratio: float, out=None, ax=None, *, hypercharge: bool = False,
+               light: bool = False):
     """Minimum-mixing line and thermalization floor in the (m_ZD, epsilon) plane at fixed
     m_chi / m_ZD (seed 003 Fig. 3: floor red, epsilon_min blue).
 
@@ -469,6 +487,8 @@ def plot_floor(m_chi, eps_min, eps_TF, ratio: float, out=None, ax=None, *, hyper
         ax: matplotlib Axes, or None for a new 6.0 x 4.4 inch figure.
         hypercharge: label the y axis as seed 003's hypercharge mixing (the values are drawn
             as given; convert them with ``qedm_jax.contour.floor_in_mzd_plane``).
+        light: lighter colours, open markers and no shaded band (a second mass ratio drawn
+            into the same Axes, as seed 003 Fig. 3 draws m_chi = 100 m_ZD lighter).
 
     Returns:
         The matplotlib Figure.
@@ -490,15 +510,160 @@ def plot_floor(m_chi, eps_min, eps_TF, ratio: float, out=None, ax=None, *, hyper
     ax.set_xscale("log")
     ax.set_yscale("log")
     ratio_text = f"{ratio:g}"
-    ax.plot(m_zd, e_tf[order], color=_FLOOR_COLOR, marker="o", linewidth=2.0,
+    floor_color, min_color = (_FLOOR_COLOR_LIGHT, _EPS_MIN_COLOR_LIGHT) if light else (_FLOOR_COLOR, _EPS_MIN_COLOR)
+    face = {"markerfacecolor": "white"} if light else {}
+    ax.plot(m_zd, e_tf[order], color=floor_color, marker="o", linewidth=2.0, **face,
             label=rf"thermalization floor $\epsilon_{{TF}}$, $m_\chi = {ratio_text}\,m_{{Z_D}}$")
-    ax.plot(m_zd, e_min[order], color=_EPS_MIN_COLOR, marker="s", linewidth=2.0,
+    ax.plot(m_zd, e_min[order], color=min_color, marker="s", linewidth=2.0, **face,
             label=rf"minimum mixing $\epsilon_{{\min}}$, $m_\chi = {ratio_text}\,m_{{Z_D}}$")
-    ax.fill_between(m_zd, e_min[order], e_tf[order], color="#2ca02c", alpha=0.12, linewidth=0.0,
-                    label="out-of-equilibrium freeze-out")
+    if not light:
+        ax.fill_between(m_zd, e_min[order], e_tf[order], color="#2ca02c", alpha=0.12, linewidth=0.0,
+                        label="out-of-equilibrium freeze-out")
     ax.set_xlabel(r"$m_{Z_D}$ [GeV]")
     ax.set_ylabel(r"$\epsilon_Y$ (hypercharge, seed 003)" if hypercharge else r"$\epsilon$ (photon-like)")
     ax.margins(x=0.05, y=0.15)
     ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    _save(fig, out)
+    return fig
+
+
+def _mass_colors(n: int) -> list:
+    """n colours along a perceptually ordered colormap (light to dark: increasing mass)."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["plasma"]
+    return [cmap(0.08 + 0.8 * i / max(n - 1, 1)) for i in range(n)]
+
+
+def plot_contours(contours, labels=None, out=None, ax=None, *, eps_mins=None, floors=None):
+    """Relic contours of several DM masses in one (epsilon, alpha_D) plane (seed 003 Fig. 2).
+
+    Log-log axes, photon-like epsilon (x) against alpha_D (y). Each contour is a line in its
+    own colour (ordered as given), its points marked by regime (``REGIME_COLORS``); epsilon_min
+    is a star and the floor point (epsilon_TF, alpha_D^TF) a red-edged circle.
+
+    Args:
+        contours: ``qedm_jax.contour.RelicContour`` objects (an empty one draws nothing).
+        labels: legend text per contour (default ``m_chi = ... GeV``), or None.
+        out: output file (format from its suffix, dpi 200) or None.
+        ax: matplotlib Axes, or None for a new 7.0 x 5.2 inch figure.
+        eps_mins: ``(epsilon_min, alpha_D)`` per contour (None entries: not drawn), or None.
+        floors: ``qedm_jax.contour.ThermalizationFloor`` per contour (None entries: not
+            drawn), or None.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: ``labels``, ``eps_mins`` or ``floors`` of another length than ``contours``.
+    """
+    contours = list(contours)
+    n = len(contours)
+    labels = [rf"$m_\chi = {c.m_chi:g}$ GeV" for c in contours] if labels is None else list(labels)
+    eps_mins = [None] * n if eps_mins is None else list(eps_mins)
+    floors = [None] * n if floors is None else list(floors)
+    if not len(labels) == len(eps_mins) == len(floors) == n:
+        raise ValueError(f"labels, eps_mins, floors must have one entry per contour ({n}), got {len(labels)}, "
+                         f"{len(eps_mins)}, {len(floors)}")
+    fig, ax = _figure((7.0, 5.2)) if ax is None else (ax.figure, ax)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    seen_regimes = set()
+    for contour, label, color, eps_min, floor in zip(contours, labels, _mass_colors(n), eps_mins, floors):
+        eps, alpha = np.asarray(contour.epsilon, dtype=np.float64), np.asarray(contour.alpha_D, dtype=np.float64)
+        if eps.size == 0:
+            continue
+        ax.plot(eps, alpha, color=color, linewidth=1.8, zorder=2, label=label)
+        regimes = np.asarray(contour.regime)
+        for name, regime_color in REGIME_COLORS.items():
+            mask = regimes == name
+            if np.any(mask):
+                ax.scatter(eps[mask], alpha[mask], s=12, color=regime_color, edgecolor="none", zorder=3,
+                           label=None if name in seen_regimes else name)
+                seen_regimes.add(name)
+        if eps_min is not None and np.all(np.isfinite(eps_min)):
+            ax.scatter([eps_min[0]], [eps_min[1]], marker="*", s=110, color=_EPS_MIN_COLOR, edgecolor="white",
+                       linewidth=0.5, zorder=4, label=None if "eps_min" in seen_regimes else r"$\epsilon_{\min}$")
+            seen_regimes.add("eps_min")
+        if floor is not None and np.isfinite(floor.epsilon_TF):
+            ax.scatter([floor.epsilon_TF], [floor.alpha_D_TF], marker="o", s=60, facecolor="none",
+                       edgecolor=_FLOOR_COLOR, linewidth=1.5, zorder=4,
+                       label=None if "floor" in seen_regimes else r"$(\epsilon_{TF}, \alpha_D^{TF})$")
+            seen_regimes.add("floor")
+    ax.set_xlabel(r"$\epsilon$ (photon-like)")
+    ax.set_ylabel(r"$\alpha_D$")
+    target = contours[0].omega_h2 if contours else float("nan")
+    ax.set_title(rf"relic contours $\Omega h^2 = {target:g}$ (secluded Dirac DM, seed 003 Fig. 2)", fontsize=10)
+    ax.grid(True, which="major", alpha=0.25)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", fontsize=7, framealpha=0.9, ncol=2)
+    _save(fig, out)
+    return fig
+
+
+def plot_plateaus(contours, floors, labels=None, out=None):
+    """alpha_D(epsilon) on the freeze-out branch of several contours, to judge the
+    thermalization floor (the plateau view of ``plot_alpha_d_vs_epsilon`` for many masses).
+
+    Two panels sharing a log epsilon axis (photon-like). Top: alpha_D / alpha_D^TF of the
+    freeze-out points (d ln Omega / d ln alpha_D < 0), sorted by epsilon, one colour per
+    contour, with epsilon_TF marked (open circle). Bottom: the same as alpha_D / alpha_D^TF - 1
+    in per cent with the +-tolerance band of the first floor, zoomed to [-10, +5] tolerances.
+    A contour whose floor is None is drawn against its largest freeze-out alpha_D.
+
+    Args:
+        contours: ``qedm_jax.contour.RelicContour`` objects.
+        floors: ``qedm_jax.contour.ThermalizationFloor`` (or None) per contour.
+        labels: legend text per contour (default ``m_chi = ... GeV``), or None.
+        out: output file (format from its suffix, dpi 200) or None.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: ``floors`` or ``labels`` of another length than ``contours``.
+    """
+    from matplotlib.figure import Figure
+
+    contours, floors = list(contours), list(floors)
+    n = len(contours)
+    labels = [rf"$m_\chi = {c.m_chi:g}$ GeV" for c in contours] if labels is None else list(labels)
+    if not len(floors) == len(labels) == n:
+        raise ValueError(f"floors and labels must have one entry per contour ({n}), got {len(floors)}, {len(labels)}")
+    fig = Figure(figsize=(6.8, 6.4))
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1.0, 1.0], "hspace": 0.08})
+    tolerance = next((f.tolerance for f in floors if f is not None), 0.01)
+    for contour, floor, label, color in zip(contours, floors, labels, _mass_colors(n)):
+        mask = np.asarray(contour.dln_omega_dln_alpha) < 0.0
+        eps, alpha = np.asarray(contour.epsilon)[mask], np.asarray(contour.alpha_D)[mask]
+        if eps.size == 0:
+            continue
+        order = np.argsort(eps)
+        eps, alpha = eps[order], alpha[order]
+        a_tf = floor.alpha_D_TF if floor is not None else float(np.max(alpha))
+        ratio = alpha / a_tf
+        top.plot(eps, ratio, color=color, marker="o", markersize=3, linewidth=1.4, label=label)
+        bottom.plot(eps, 100.0 * (ratio - 1.0), color=color, marker="o", markersize=3, linewidth=1.4)
+        if floor is not None and np.isfinite(floor.epsilon_TF):
+            for ax, value in ((top, 1.0 - floor.tolerance), (bottom, -100.0 * floor.tolerance)):
+                ax.scatter([floor.epsilon_TF], [value], marker="o", s=55, facecolor="none", edgecolor=color,
+                           linewidth=1.5, zorder=4)
+    for ax in (top, bottom):
+        ax.set_xscale("log")
+        ax.grid(True, which="major", alpha=0.25)
+    top.set_yscale("log")
+    top.axhline(1.0, color=_FLOOR_COLOR, linestyle="--", linewidth=1.0)
+    bottom.axhspan(-100.0 * tolerance, 100.0 * tolerance, color=_FLOOR_COLOR, alpha=0.15,
+                   label=rf"$\pm{100 * tolerance:g}\%$")
+    bottom.axhline(0.0, color=_FLOOR_COLOR, linestyle="--", linewidth=1.0)
+    bottom.set_ylim(-1000.0 * tolerance, 500.0 * tolerance)
+    top.set_ylabel(r"$\alpha_D / \alpha_D^{TF}$ (freeze-out branch)")
+    bottom.set_ylabel(r"$\alpha_D / \alpha_D^{TF} - 1$ [%]")
+    bottom.set_xlabel(r"$\epsilon$ (photon-like)")
+    top.set_title(r"plateau view: $\alpha_D(\epsilon)$ beyond $\epsilon_{\min}$; open circles: $\epsilon_{TF}$",
+                  fontsize=10)
+    if top.get_legend_handles_labels()[0]:
+        top.legend(loc="lower right", fontsize=7, framealpha=0.9, ncol=2)
+    bottom.legend(loc="lower right", fontsize=7.5, framealpha=0.9)
     _save(fig, out)
     return fig

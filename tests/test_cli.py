@@ -181,3 +181,191 @@ def test_evolve_bad_input_is_one_line_error(tmp_path):
     result = run_qedm("evolve", "--model", "secluded", "--m-chi", "10", "--alpha-d", "1e-6",
                       "--epsilon", "2", "--out", str(tmp_path / "x.csv"))
     assert_one_line_error(result, "epsilon")
+
+
+# --- two-temperature commands (secluded Dirac DM, seed 003; BC2 hidden sector), in-process -----------
+# One tiny grid: m_chi = 10 GeV, m_ZD = 1 GeV, 6 x 6 log-spaced (alpha_D, epsilon) spanning freeze-in to
+# the plateau (the ranges of tests/test_contour.py, which has a contour there). contour and floor share one
+# compiled solve (same mass, config and chunk); ~40-80 s compile + ~10 s per grid on 2 CPU cores.
+
+SECLUDED_GRID = ("--m-chi", "10", "--alpha-d-range", "1e-7", "4.2e-4", "--n-alpha", "6",
+                 "--epsilon-range", "1e-10", "1e-5", "--n-epsilon", "6", "--chunk", "36")
+FREEZE_IN_OMEGAS = (0.12, 0.03)
+#: epsilon_FI ratio for two Omega h^2 targets: each point reaches its target within 1e-3 in ln Omega
+#: (lines.freeze_in_epsilon_unchecked), so sqrt(Omega ratio) holds to ~1e-3 in epsilon
+FREEZE_IN_SCALING_RTOL = 2e-3
+
+
+def _main_error(capsys, argv) -> str:
+    """Run ``cli.main(argv)`` in-process; assert exit status 2 and one ``qedm: error:`` line; return it."""
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exit_:  # argparse
+        code = exit_.code
+    captured = capsys.readouterr()
+    assert code == 2, (code, captured.out, captured.err)
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qedm: error: "), captured.err
+    assert "Traceback" not in captured.err + captured.out
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def secluded_results(tmp_path_factory):
+    """``qedm contour`` and ``qedm floor`` on the tiny grid, then both plots: folder with the outputs."""
+    folder = tmp_path_factory.mktemp("secluded")
+    assert cli.main(["contour", *SECLUDED_GRID, "--out", str(folder / "contour.csv")]) == 0
+    assert cli.main(["floor", *SECLUDED_GRID, "--ratio", "10", "--n-refine", "4",
+                     "--out", str(folder / "floor.csv")]) == 0
+    return folder
+
+
+def test_contour_csv_columns_header_and_regimes(secluded_results):
+    from qedm_jax import contour
+
+    columns, header = io.read_target_csv(secluded_results / "contour.csv")
+    assert tuple(columns) == cli.CONTOUR_COLUMNS
+    # header: the epsilon convention, start x, tolerances, target, version
+    assert "photon-like" in header["epsilon_convention"] and "cos(theta_W)" in header["epsilon_convention"]
+    assert float(header["x0"].split()[0]) == 1e-3
+    assert "rtol" in header["solver"] and "atol" in header["solver"]
+    assert float(header["omega_h2_target"].split()[0]) == 0.12
+    assert qedm_jax.__version__ in header["qedm_jax_version"]
+    for i, name in enumerate(contour.REGIMES):
+        assert f"{i} = {name}" in header["regime"]
+    np.testing.assert_array_equal(columns["m_chi"], 10.0)
+    np.testing.assert_allclose(columns["m_ZD"], 1.0)
+    np.testing.assert_array_equal(columns["ratio"], 10.0)
+    regimes = columns["regime"]
+    assert np.all((regimes >= 0) & (regimes < len(contour.REGIMES)))  # a contour exists: no -1 row
+    names = {contour.REGIMES[k] for k in regimes}
+    assert {"freeze-in", "secluded freeze-out"} <= names
+    inside = 1.0 + 1e-9  # grid nodes up to rounding
+    assert np.all((columns["alpha_D"] * inside >= 1e-7) & (columns["alpha_D"] <= 4.2e-4 * inside))
+    assert np.all((columns["epsilon"] * inside >= 1e-10) & (columns["epsilon"] <= 1e-5 * inside))
+    # T_hs/T at decoupling: cold on the freeze-in branch, order one on secluded freeze-out (seed 003 Sec. 2.3)
+    ratio = columns["T_hs_over_T_dec"]
+    assert np.all((ratio > 0.0) & (ratio < 1.2))
+    fi = regimes == contour.REGIMES.index("freeze-in")
+    fo = regimes == contour.REGIMES.index("secluded freeze-out")
+    assert ratio[fi].max() < ratio[fo].min()
+    # read back as RelicContour: the same points
+    ((m, r, relic, n_failed),) = cli.load_contours(secluded_results / "contour.csv")
+    assert (m, r, n_failed) == (10.0, 10.0, 0) and len(relic) == regimes.size
+
+
+def test_floor_csv_is_physical(secluded_results):
+    columns, header = io.read_target_csv(secluded_results / "floor.csv")
+    assert tuple(columns) == cli.FLOOR_COLUMNS
+    assert "cos(theta_W)" in header["epsilon_convention"] and "status" in header
+    assert columns["m_chi"].tolist() == [10.0] and columns["ratio"].tolist() == [10.0]
+    assert columns["status"].tolist() == [cli.FLOOR_OK] and columns["refined"].tolist() == [1]
+    eps_min, eps_tf = columns["epsilon_min"][0], columns["epsilon_TF"][0]
+    # tests/test_contour.py: epsilon_min ~ 3e-10, alpha_D^TF ~ 3.6-4.0e-4, epsilon_TF ~ 1.7e-6 on fine grids
+    assert 1e-10 < eps_min < 1e-9 < 1e-7 < eps_tf < 1e-5
+    assert columns["alpha_D_at_epsilon_min"][0] < columns["alpha_D_TF"][0]
+    assert 3.4e-4 < columns["alpha_D_TF"][0] < 4.2e-4
+    assert 0.3 < columns["T_hs_over_T_TF"][0] < 1.0
+
+
+def test_plot_contour_and_floor_write_figures(secluded_results, tmp_path):
+    out = tmp_path / "fig" / "contours.png"
+    assert cli.main(["plot", "contour", "--contours", str(secluded_results / "contour.csv"), "--out", str(out)]) == 0
+    for path in (out, out.with_suffix(".pdf"), tmp_path / "fig" / "contours_plateau.png",
+                 tmp_path / "fig" / "contours_plateau.pdf"):
+        assert path.stat().st_size > 5_000, path
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "floor.png"
+    assert cli.main(["plot", "floor", "--floors", str(secluded_results / "floor.csv"), "--hypercharge",
+                     "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5_000
+
+
+def test_freeze_in_secluded_scales_as_sqrt_omega(tmp_path):
+    """epsilon_FI at two Omega h^2 targets: Omega ~ epsilon^2 on the freeze-in branch, so
+    epsilon_FI ~ sqrt(Omega target); both reach their targets (one compilation, Omega traced)."""
+    eps = []
+    for omega in FREEZE_IN_OMEGAS:
+        out = tmp_path / f"fi_{omega:g}.csv"
+        assert cli.main(["freeze-in", "--m-chi", "10", "--omega-h2", str(omega), "--out", str(out)]) == 0
+        columns, header = io.read_target_csv(out)
+        assert tuple(columns) == cli.FREEZE_IN_COLUMNS["secluded"]
+        assert columns["status"].tolist() == [0]
+        np.testing.assert_allclose(columns["omega_h2"], omega, rtol=2e-3)
+        assert float(header["alpha_D"]) == cli.SECLUDED_FREEZE_IN_ALPHA_D
+        eps.append(columns["epsilon"][0])
+    np.testing.assert_allclose(eps[0] / eps[1], np.sqrt(FREEZE_IN_OMEGAS[0] / FREEZE_IN_OMEGAS[1]),
+                               rtol=FREEZE_IN_SCALING_RTOL)
+    # freeze-in: epsilon^2 alpha_D ~ 1e-24 at 10 GeV (tests/test_contour.py), far below epsilon_min ~ 3e-10
+    assert 1e-25 < eps[0] ** 2 * cli.SECLUDED_FREEZE_IN_ALPHA_D < 1e-23
+
+
+TWO_T_BAD_INPUT = {
+    "contour mass": (("contour", "--m-chi", "-1"), ("--m-chi", "> 0")),
+    "contour ratio": (("contour", "--m-chi", "10", "--ratio", "0.5"), ("--ratio", "> 1")),
+    "contour alpha range": (("contour", "--m-chi", "10", "--alpha-d-range", "1e-3", "1e-5"), ("--alpha-d-range",)),
+    "contour epsilon range": (("contour", "--m-chi", "10", "--epsilon-range", "1e-10", "0.9"), ("--epsilon-range",)),
+    "contour n-alpha": (("contour", "--m-chi", "10", "--n-alpha", "1"), ("--n-alpha", ">= 2")),
+    "contour x0": (("contour", "--m-chi", "10", "--x0", "2"), ("--x0",)),
+    "contour chunk": (("contour", "--m-chi", "10", "--chunk", "0"), ("--chunk",)),
+    "floor tolerance": (("floor", "--m-chi", "10", "--tolerance", "2"), ("--tolerance",)),
+    "floor n-refine": (("floor", "--m-chi", "10", "--n-refine", "1"), ("--n-refine",)),
+    "floor alpha-d secluded": (("floor", "--alpha-d", "0.1"), ("--alpha-d", "bc2")),
+    "floor bc2 without species": (("floor", "--model", "bc2"), ("--species",)),
+    "floor bc2 ratio": (("floor", "--model", "bc2", "--species", "dirac", "--ratio", "1.5"), ("ratio", "> 2")),
+    "freeze-in alpha": (("freeze-in", "--m-chi", "10", "--alpha-d", "0"), ("--alpha-d", "> 0")),
+    "freeze-in omega": (("freeze-in", "--omega-h2", "-1"), ("--omega-h2", "> 0")),
+    "freeze-in bc2 mass": (("freeze-in", "--model", "bc2", "--species", "scalar", "--m-chi", "0"), ("--m-chi",)),
+    "freeze-in bad model": (("freeze-in", "--model", "vector"), ("--model",)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TWO_T_BAD_INPUT))
+def test_two_temperature_bad_input_exits_2(case, capsys, tmp_path):
+    argv, fragments = TWO_T_BAD_INPUT[case]
+    out = tmp_path / "out.csv"
+    line = _main_error(capsys, [*argv, "--out", str(out)])
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert not out.exists()
+
+
+def test_plots_of_unreadable_csvs_exit_2(capsys, tmp_path):
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_text("a,b\n1,2\n")
+    for argv in (("plot", "contour", "--contours", str(tmp_path / "missing.csv")),
+                 ("plot", "contour", "--contours", str(garbage)),
+                 ("plot", "floor", "--floors", str(garbage)),
+                 ("plot", "bc2", "--kind", "elastic", "--freeze-in", str(garbage)),
+                 ("plot", "bc2", "--kind", "elastic")):
+        line = _main_error(capsys, [*argv, "--out", str(tmp_path / "f.png")])
+        assert "csv" in line or "--targets" in line, line
+    assert not (tmp_path / "f.png").exists()
+
+
+def _synthetic_bc2_csv(path, y_column: str, label: str) -> None:
+    m_chi = np.geomspace(1e-3, 1.0, 8)
+    columns = {"m_chi": m_chi, "epsilon": 1e-9 * np.ones(8), y_column: 1e-16 * (m_chi / 1e-3) ** 0.5,
+               "omega_h2": np.full(8, 0.12), "status": np.zeros(8, dtype=np.int64)}
+    if y_column == "Y_TF":
+        columns["epsilon_TF"] = columns.pop("epsilon")
+    io.write_target_csv(path, columns, {"alpha_D": "0.5", "m_A_over_m_chi": "3.0", "label": label})
+
+
+def test_plot_bc2_with_freeze_in_and_floor_lines(tmp_path, dirac_target):
+    """``plot bc2 --freeze-in/--floor`` draws BC2 lines (synthetic CSVs in the bc2 format) with and
+    without targets; the existing --targets usage is unchanged."""
+    freeze_in, floor = tmp_path / "fi.csv", tmp_path / "tf.csv"
+    _synthetic_bc2_csv(freeze_in, "Y_BC2", "freeze-in, Dirac")
+    _synthetic_bc2_csv(floor, "Y_TF", "floor, Dirac")
+    out = tmp_path / "bc2_lines.png"
+    with pytest.warns(UserWarning, match="drawn unchanged"):  # alpha_D = 0.5 is not the ESPP benchmark
+        assert cli.main(["plot", "bc2", "--kind", "elastic", "--freeze-in", str(freeze_in), "--floor", str(floor),
+                         "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.with_suffix(".pdf").stat().st_size > 5_000
+    result, csv = dirac_target
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "bc2_both.png"
+    assert cli.main(["plot", "bc2", "--kind", "elastic", "--targets", str(csv), "--freeze-in", str(freeze_in),
+                     "--out", str(out)]) == 0
+    assert out.stat().st_size > 5_000
