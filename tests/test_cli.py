@@ -369,3 +369,77 @@ def test_plot_bc2_with_freeze_in_and_floor_lines(tmp_path, dirac_target):
     assert cli.main(["plot", "bc2", "--kind", "elastic", "--targets", str(csv), "--freeze-in", str(freeze_in),
                      "--out", str(out)]) == 0
     assert out.stat().st_size > 5_000
+
+
+def test_contour_csv_round_trip_with_an_empty_grid(tmp_path):
+    """A (ratio, m_chi) without a contour is one NaN row with regime -1; ``load_contours`` gives an
+    empty RelicContour for it and ``plot contour`` still draws the others (no solves)."""
+    from qedm_jax import contour
+
+    relic = contour.RelicContour(
+        alpha_D=np.array([1e-6, 2e-5, 3e-4]), epsilon=np.array([1e-9, 3e-10, 1e-6]),
+        direction=np.array(["epsilon", "epsilon", "alpha_D"]), dln_omega_dln_eps=np.array([2.0, 1.8, 0.3]),
+        dln_omega_dln_alpha=np.array([1.0, 0.2, -1.7]), slope=np.array([-2.0, -9.0, 0.18]),
+        t_hs_over_t_dec=np.array([7e-3, 8e-3, 0.6]), regime=np.array(["freeze-in", "freeze-in", "leak-in"]),
+        omega_h2=0.12, m_chi=10.0)
+    empty = relic.select(np.zeros(3, dtype=bool))
+    columns = cli._concat([cli._contour_rows(relic, 10.0, 10.0, 0), cli._contour_rows(empty, 1.0, 10.0, 2)])
+    path = tmp_path / "contour.csv"
+    io.write_target_csv(path, columns, {"omega_h2_target": "0.12"})
+    (m1, r1, back, n1), (m2, r2, none, n2) = cli.load_contours(path)
+    assert (m1, r1, n1, m2, r2, n2) == (10.0, 10.0, 0, 1.0, 10.0, 2) and len(none) == 0
+    for name in ("alpha_D", "epsilon", "slope", "t_hs_over_t_dec", "dln_omega_dln_alpha"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(relic, name))
+    np.testing.assert_array_equal(back.regime, relic.regime)
+    np.testing.assert_array_equal(back.direction, relic.direction)
+    out = tmp_path / "c.png"
+    assert cli.main(["plot", "contour", "--contours", str(path), "--out", str(out)]) == 0
+    assert out.stat().st_size > 5_000 and (tmp_path / "c_plateau.png").stat().st_size > 5_000
+
+
+# --- BC2 hidden sector (qedm_jax.bc2_hs): skipped until that module exists ---------------------------
+
+BC2_ARGS = ("--model", "bc2", "--species", "dirac", "--m-chi", "0.1")
+
+
+@pytest.fixture(scope="module")
+def bc2_results(tmp_path_factory):
+    """``qedm floor`` and ``qedm freeze-in`` (two Omega h^2 targets) for BC2 Dirac DM at 0.1 GeV."""
+    pytest.importorskip("qedm_jax.bc2_hs")
+    folder = tmp_path_factory.mktemp("bc2")
+    assert cli.main(["floor", *BC2_ARGS, "--out", str(folder / "floor.csv")]) == 0
+    for omega in FREEZE_IN_OMEGAS:
+        assert cli.main(["freeze-in", *BC2_ARGS, "--omega-h2", str(omega), "--out",
+                         str(folder / f"freeze_in_{omega:g}.csv")]) == 0
+    return folder
+
+
+def test_bc2_floor_and_freeze_in_csvs(bc2_results):
+    floor, floor_header = io.read_target_csv(bc2_results / "floor.csv")
+    assert tuple(floor) == cli.BC2_FLOOR_COLUMNS
+    assert floor_header["model"] == "dirac" and float(floor_header["alpha_D"]) == cli.BC2_HS_ALPHA_D
+    assert float(floor_header["m_A_over_m_chi"]) == cli.BC2_HS_RATIO and "photon-like" in floor_header["epsilon_convention"]
+    y_factor = cli.BC2_HS_ALPHA_D / cli.BC2_HS_RATIO**4  # Y_BC2 = epsilon^2 alpha_D (m_chi / m_A)^4
+    ok = floor["status"] == 0
+    np.testing.assert_allclose(floor["Y_TF"][ok], floor["epsilon_TF"][ok] ** 2 * y_factor, rtol=1e-10)
+    eps = []
+    for omega in FREEZE_IN_OMEGAS:
+        columns, header = io.read_target_csv(bc2_results / f"freeze_in_{omega:g}.csv")
+        assert tuple(columns) == cli.FREEZE_IN_COLUMNS["bc2"]
+        assert columns["status"].tolist() == [0]
+        np.testing.assert_allclose(columns["omega_h2"], omega, rtol=2e-3)
+        np.testing.assert_allclose(columns["Y_BC2"], columns["epsilon"] ** 2 * y_factor, rtol=1e-10)
+        eps.append(columns["epsilon"][0])
+    # freeze-in: Omega ~ epsilon^2, and the freeze-in coupling lies below the thermalization floor
+    np.testing.assert_allclose(eps[0] / eps[1], np.sqrt(FREEZE_IN_OMEGAS[0] / FREEZE_IN_OMEGAS[1]),
+                               rtol=FREEZE_IN_SCALING_RTOL)
+    if np.all(ok):
+        assert eps[0] < floor["epsilon_TF"][0]
+
+
+def test_plot_bc2_with_computed_bc2_lines(bc2_results, tmp_path):
+    out = tmp_path / "bc2.png"
+    with pytest.warns(UserWarning, match="drawn unchanged"):  # alpha_D = 0.5 is not the ESPP benchmark
+        assert cli.main(["plot", "bc2", "--kind", "elastic", "--freeze-in", str(bc2_results / "freeze_in_0.12.csv"),
+                         "--floor", str(bc2_results / "floor.csv"), "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5_000
