@@ -1,10 +1,15 @@
-"""The ``qedm`` command line, run as ``python -m qedm_jax`` in a subprocess.
+"""The ``qedm`` command line: ``python -m qedm_jax`` in a subprocess (target, plot bc2, evolve),
+and ``cli.main([...])`` in-process for the two-temperature commands (their compilations are shared).
 
 * Bad input exits non-zero with one line ``qedm: error: ...`` naming the parameter and its
   allowed range, and no traceback (nothing is computed).
 * ``qedm target`` writes the documented columns, one row per mass in input order, and
   reaches the Omega h^2 target.
-* ``qedm plot bc2`` writes a PNG and a PDF.
+* ``qedm plot bc2`` writes a PNG and a PDF (also with ``--freeze-in``/``--floor`` lines).
+* ``qedm contour`` / ``floor`` / ``freeze-in`` (secluded Dirac DM, seed 003) write the documented
+  columns and headers, regimes from ``contour.REGIMES``, epsilon_min < epsilon_TF and
+  epsilon_FI ~ sqrt(Omega target); ``qedm plot contour`` / ``floor`` write their figures. The BC2
+  variants run when ``qedm_jax.bc2_hs`` exists.
 """
 
 from __future__ import annotations
