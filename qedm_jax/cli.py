@@ -536,6 +536,9 @@ def default_alpha_range(m_chi: float) -> tuple[float, float]:
     m_chi^2 (DESIGN.md), with Omega ~ 1 / (sqrt(g_star) <sigma v>) at x_f ~ 20, so alpha_D^TF ~
     m_chi g_star^(-1/4), scaled from 4e-4 at 10 GeV. The top is 1.25 times that (alpha_D >~ 2.5
     alpha_D^TF at epsilon >~ 1e-6 needs more than 8192 steps), the bottom 2e-5 times the top.
+    Check (thermalized solves at the estimate, m_ZD = m_chi / 10, epsilon = 1e-5): Omega h^2 =
+    0.079, 0.084, 0.092, 0.106, 0.103, 0.102, 0.103 at m_chi = 0.1, 0.3, 1, 3, 10, 30, 100 GeV, so
+    the estimate lies 2-20% above the one-temperature alpha_D and the top 1.3-1.5 times above it.
 
     Args:
         m_chi: DM mass [GeV], > 0.
