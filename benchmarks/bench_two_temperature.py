@@ -145,7 +145,7 @@ def main() -> None:
         "parameters": {"model": "SecludedDirac", "m_chi_GeV": M_CHI, "m_ZD_GeV": M_ZD,
                        "config": {"x0": config.x0, "x_end": config.x_end, "rtol": config.rtol, "atol": config.atol,
                                   "max_steps": config.max_steps, "n_save": config.n_save,
-                                  "n_table": config.n_table}},
+                                  "n_table": config.table_nodes()}},
     }
     grid_npz = None if (args.no_save or not args.save_grid) else RESULTS / f"{stem}_grid.npz"
     runs = (lambda: bench_one(config, args.repeats),

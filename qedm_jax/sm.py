@@ -245,6 +245,33 @@ def _rratio_table(table: str) -> tuple[np.ndarray, np.ndarray]:
     return sqrt_s, ratio
 
 
+@functools.cache
+def _log_uniform_step(table: str) -> float | None:
+    """The step in ln sqrt_s if the table's nodes are uniform in ln sqrt_s (DarkCast's are,
+    to 1e-6 relative), else None."""
+    sqrt_s, _ = _rratio_table(table)
+    steps = np.diff(np.log(sqrt_s))
+    return float(np.mean(steps)) if np.allclose(steps, np.mean(steps), rtol=1e-6, atol=0.0) else None
+
+
+def _interp_measured(sqrt_s, table: str):
+    """jnp.interp(sqrt_s, e, R, left=0, right=R[-1]) on the measured table; for a table with
+    nodes uniform in ln sqrt_s the node index is computed directly (O(1), ~6x cheaper than
+    the binary search of jnp.interp) and the interpolation is the same: linear in sqrt_s."""
+    e_table, r_table = _rratio_table(table)
+    step = _log_uniform_step(table)
+    if step is None:
+        return jnp.interp(sqrt_s, jnp.asarray(e_table), jnp.asarray(r_table), left=0.0, right=r_table[-1])
+    e, r = jnp.asarray(e_table), jnp.asarray(r_table)
+    position = (jnp.log(jnp.maximum(sqrt_s, e_table[0])) - math.log(e_table[0])) / step
+    i = jnp.clip(jnp.floor(position).astype(jnp.int32), 0, e_table.size - 2)
+    e_lo, e_hi = e[i], e[i + 1]
+    i = jnp.where(sqrt_s < e_lo, jnp.maximum(i - 1, 0), jnp.where(sqrt_s > e_hi, jnp.minimum(i + 1, e_table.size - 2), i))
+    e_lo, e_hi, r_lo, r_hi = e[i], e[i + 1], r[i], r[i + 1]  # rounding of the log moved one node at most
+    value = r_lo + (jnp.clip(sqrt_s, e_lo, e_hi) - e_lo) / (e_hi - e_lo) * (r_hi - r_lo)
+    return jnp.where(sqrt_s < e_table[0], 0.0, jnp.where(sqrt_s > e_table[-1], r_table[-1], value))
+
+
 def _r_perturbative(sqrt_s):
     """N_c sum_q Q_q^2 (1 + 2 m^2/s) beta_q (1 + alpha_s/pi); open-flavour thresholds for c, b."""
     s = sqrt_s**2
@@ -273,8 +300,7 @@ def r_hadrons(sqrt_s: ArrayLike, table: str = DEFAULT_RRATIO) -> Float[Array, ".
         R(sqrt_s) >= 0, same shape.
     """
     sqrt_s = jnp.asarray(sqrt_s, dtype=float)
-    e_table, r_table = _rratio_table(table)
-    measured = jnp.interp(sqrt_s, jnp.asarray(e_table), jnp.asarray(r_table), left=0.0, right=r_table[-1])
+    measured = _interp_measured(sqrt_s, table)
     safe = jnp.maximum(sqrt_s, R_SWITCH_GEV)
     return jnp.where(sqrt_s < R_SWITCH_GEV, measured, _r_perturbative(safe))
 

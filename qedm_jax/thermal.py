@@ -197,6 +197,8 @@ def sigma_v_hs_eff(model: AbstractModel, temperature: ArrayLike) -> Float[Array,
     Returns:
         Scalar [GeV^-2]; zero for models without such a channel.
     """
+    if not model.has_hs_channel:
+        return jnp.zeros_like(jnp.asarray(temperature, dtype=float))
     j_n, _ = _pair_integrals(model, temperature, model.sigma_hs)
     return _c_pair(model) * _normalisation(model, temperature) * j_n
 
@@ -248,7 +250,7 @@ def rate_table(model: AbstractModel, ln_x: np.ndarray, with_hs: bool = True) -> 
         norm = _normalisation(model, temperature)
         sv = _c_pair(model) * norm * j_n
         sve = 0.5 * _c_pair(model) * norm * j_e
-        sv_hs = sigma_v_hs_eff(model, temperature) if with_hs else jnp.zeros(())
+        sv_hs = sigma_v_hs_eff(model, temperature) if with_hs else jnp.zeros(())  # 0 without the channel
         return jnp.log(jnp.maximum(jnp.stack([sv, sve, sv_hs]), _TINY))
 
     logs = jax.vmap(one)(temperatures)

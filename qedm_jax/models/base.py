@@ -68,10 +68,16 @@ class AbstractModel(eqx.Module):
         """Spin-averaged cross section of the pair into SM final states [GeV^-2] at
         centre-of-mass energy squared ``s`` [GeV^2] (any shape, above threshold)."""
 
+    @property
+    def has_hs_channel(self) -> bool:
+        """Static: whether ``sigma_hs`` can be non-zero. False skips the hidden-sector
+        quadrature (its rate is then exactly zero)."""
+        return False
+
     def sigma_hs(self, s: Float[Array, "..."]) -> Float[Array, "..."]:
         """Spin-averaged cross section of the pair into hidden-sector states [GeV^-2].
 
-        Zero unless a model overrides it.
+        Zero unless a model overrides it (and sets ``has_hs_channel``).
         """
         return jnp.zeros_like(s)
 

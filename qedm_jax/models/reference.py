@@ -67,6 +67,11 @@ class ConstantSigmaV(AbstractModel):
         """sigma(s) = sigma_v / (2 beta) [GeV^-2] into SM states (zero if into_hidden_sector)."""
         return jnp.zeros_like(s) if self.into_hidden_sector else self._sigma(s)
 
+    @property
+    def has_hs_channel(self) -> bool:
+        """True when annihilating into hidden-sector states (static)."""
+        return self.into_hidden_sector
+
     def sigma_hs(self, s: Float[Array, "..."]) -> Float[Array, "..."]:
         """sigma(s) = sigma_v / (2 beta) [GeV^-2] into hidden-sector states (if selected)."""
         return self._sigma(s) if self.into_hidden_sector else jnp.zeros_like(s)

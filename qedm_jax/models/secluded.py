@@ -613,6 +613,11 @@ class SecludedDirac(AbstractModel):
         sigma = (safe_s + 2.0 * self.m_chi**2) / (12.0 * math.pi * jnp.sqrt(b2_chi)) * total
         return jnp.where(above, sigma, 0.0)
 
+    @property
+    def has_hs_channel(self) -> bool:
+        """chi chibar -> Z_D Z_D (static: True)."""
+        return True
+
     def sigma_hs(self, s: Float[Array, "..."]) -> Float[Array, "..."]:
         """Spin-averaged sigma(chi chibar -> Z_D Z_D) [GeV^-2] for m_ZD -> 0 (seed 003 Eq. A.3).
 
