@@ -863,12 +863,9 @@ def _bc2_header(command: str, args) -> dict[str, str]:
     }
 
 
-def _bc2_config(args):
-    if args.x0 is None:
-        return None
-    from .lines import two_temperature_config
-
-    return two_temperature_config(x0=args.x0)
+def _bc2_config(args, bc2_hs):
+    """None (``bc2_hs`` defaults), or its two-temperature settings with the start x of --x0."""
+    return None if args.x0 is None else bc2_hs.bc2_two_temperature_config(x0=args.x0)
 
 
 def _cmd_floor(args) -> int:
@@ -881,7 +878,7 @@ def _cmd_floor(args) -> int:
         out = _prepare_output(pathlib.Path(args.out))
         clock(f"floor bc2 {args.species}: {masses.size} masses ...")
         line = bc2_hs.thermalization_floor(args.species, masses, alpha_D=args.alpha_d, ratio=args.ratio_bc2,
-                                           delta=args.delta, config=_bc2_config(args))
+                                           delta=args.delta, config=_bc2_config(args, bc2_hs))
         columns = {"m_chi": np.asarray(line.m_chi, dtype=np.float64),
                    "epsilon_TF": np.asarray(line.epsilon, dtype=np.float64),
                    "Y_TF": np.asarray(line.y_bc2, dtype=np.float64),
@@ -982,7 +979,7 @@ def _cmd_freeze_in(args) -> int:
         out = _prepare_output(pathlib.Path(args.out))
         clock(f"freeze-in bc2 {args.species}: {masses.size} masses ...")
         line = bc2_hs.freeze_in_line(args.species, masses, alpha_D=args.alpha_d, ratio=args.ratio_bc2,
-                                     delta=args.delta, omega_h2=args.omega_h2, config=_bc2_config(args))
+                                     delta=args.delta, omega_h2=args.omega_h2, config=_bc2_config(args, bc2_hs))
         columns = {"m_chi": np.asarray(line.m_chi, dtype=np.float64),
                    "epsilon": np.asarray(line.epsilon, dtype=np.float64),
                    "Y_BC2": np.asarray(line.y_bc2, dtype=np.float64),
@@ -1323,7 +1320,8 @@ def build_parser() -> argparse.ArgumentParser:
     freeze_in.add_argument("--omega-h2", type=float, default=c.OMEGA_H2_PLANCK,
                            help="target Omega h^2 > 0 (default %(default)s, Planck 2018)")
     freeze_in.add_argument("--x0", type=float, default=None,
-                           help=f"start x = m_chi / T0, in (0, 1) (default {TWO_TEMPERATURE_X0:g})")
+                           help=f"start x = m_chi / T0, in (0, 1) (default: secluded {TWO_TEMPERATURE_X0:g}; bc2 "
+                           "that of qedm_jax.bc2_hs.bc2_two_temperature_config)")
     freeze_in.add_argument("--out", required=True, help="output CSV")
     freeze_in.set_defaults(func=_cmd_freeze_in)
     return parser
