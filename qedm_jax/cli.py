@@ -664,7 +664,9 @@ def _omega_grid(spec: GridSpec, m_chi: float, ratio: float, alpha, epsilon, chun
 
 def _planck_note(omega_h2: float) -> str:
     planck = "Planck 2018, arXiv:1807.06209"
-    return f"{float(omega_h2)!r} ({planck if omega_h2 == c.OMEGA_H2_PLANCK else 'user choice; ' + planck + ': ' + repr(c.OMEGA_H2_PLANCK)})"
+    if omega_h2 != c.OMEGA_H2_PLANCK:
+        planck = f"user choice; {planck}: {c.OMEGA_H2_PLANCK!r}"
+    return f"{float(omega_h2)!r} ({planck})"
 
 
 def _two_temperature_header(command: str, config: solve_mod.SolverConfig, omega_h2: float) -> dict[str, str]:
@@ -1171,7 +1173,8 @@ def _add_grid_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--omega-h2", type=float, default=c.OMEGA_H2_PLANCK,
                    help="target Omega h^2 > 0 (default %(default)s, Planck 2018)")
     p.add_argument("--x0", type=float, default=None,
-                   help=f"start x = m_chi / T0 of the two-temperature solve, in (0, 1) (default {TWO_TEMPERATURE_X0:g})")
+                   help=f"start x = m_chi / T0 of the two-temperature solve, in (0, 1) (default {TWO_TEMPERATURE_X0:g}; "
+                   "floor --model bc2: that of qedm_jax.bc2_hs.bc2_two_temperature_config)")
     p.add_argument("--chunk", type=int, default=None,
                    help=f"points per compiled call (default: the grid size, at most {contour.DEFAULT_CHUNK}); "
                    "memory ~30 MB per point")
