@@ -889,6 +889,9 @@ def _cmd_floor(args) -> int:
         header = _bc2_header("floor", args)
         header["label"] = rf"thermalization floor, {_SPECIES_LABELS.get(args.species, args.species)}"
         header["rows"] = "one per mass: the thermalization floor epsilon_TF and Y_TF = Y_BC2(epsilon_TF)"
+        header["epsilon_TF"] = ("argmax over epsilon of the two-temperature Omega h^2(epsilon) at fixed m_chi, "
+                                "alpha_D (freeze-in below, freeze-out above; qedm_jax.bc2_hs.thermalization_floor)")
+        header["omega_h2"] = "Omega h^2 at epsilon_TF (the maximum of Omega h^2(epsilon), not the relic target)"
         io.write_target_csv(out, columns, header)
         clock(f"floor bc2 {args.species}: wrote {out}")
         print(_status_report(f"floor {args.species}", columns["status"], columns["m_chi"]), flush=True)
