@@ -596,7 +596,7 @@ def plot_contours(contours, labels=None, out=None, ax=None, *, eps_mins=None, fl
     ax.set_title(rf"relic contours $\Omega h^2 = {target:g}$ (secluded Dirac DM, seed 003 Fig. 2)", fontsize=10)
     ax.grid(True, which="major", alpha=0.25)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", fontsize=7, framealpha=0.9, ncol=2)
+        ax.legend(loc="best", fontsize=7, framealpha=0.9, ncol=2)
     _save(fig, out)
     return fig
 
