@@ -496,6 +496,7 @@ _ALPHA_LO_OVER_HI = 2.0e-5  # bottom / top of the default range (bench grid: 1e-
 #: alpha_D points of the floor's refinement grid, and its band around the coarse alpha_D^TF
 FLOOR_N_REFINE = 8
 _REFINE_BAND = (0.8, 1.12)
+_GRID_MAX_STEPS = 8192  # lines.two_temperature_config
 FLOOR_TOLERANCE = 0.01  # relative alpha_D band of the thermalization floor (DESIGN.md "Derived curves")
 #: secluded freeze-in: alpha_D epsilon^2 on the freeze-in branch (m_chi = 10 GeV, tests/test_contour.py),
 #: only to place the reference solve near the answer
@@ -607,6 +608,7 @@ class GridSpec:
     omega_h2: float
     x0: float
     chunk: int | None
+    max_steps: int = 8192
 
     def check(self) -> None:
         """Check every input before anything is traced.
@@ -628,6 +630,8 @@ class GridSpec:
             raise ValueError(f"--x0 must be in (0, 1) (start above m_chi); got {self.x0!r}")
         if self.chunk is not None and self.chunk < 1:
             raise ValueError(f"--chunk must be >= 1; got {self.chunk}")
+        if self.max_steps < 16:
+            raise ValueError(f"--max-steps must be >= 16; got {self.max_steps}")
         for ratio in self.ratios:
             for m in self.masses:
                 lo, hi = self.alpha_axis(m)[[0, -1]]
@@ -645,7 +649,7 @@ class GridSpec:
 
     @property
     def config(self) -> solve_mod.SolverConfig:
-        return contour.contour_config(x0=self.x0)
+        return contour.contour_config(x0=self.x0, max_steps=self.max_steps)
 
 
 def _grid_spec(args, default_masses, default_ratios) -> GridSpec:
@@ -654,7 +658,8 @@ def _grid_spec(args, default_masses, default_ratios) -> GridSpec:
         ratios=np.asarray(args.ratio if args.ratio is not None else default_ratios, dtype=np.float64),
         alpha_range=None if args.alpha_d_range is None else tuple(args.alpha_d_range),
         n_alpha=args.n_alpha, epsilon_range=tuple(args.epsilon_range), n_eps=args.n_epsilon,
-        omega_h2=args.omega_h2, x0=TWO_TEMPERATURE_X0 if args.x0 is None else args.x0, chunk=args.chunk)
+        omega_h2=args.omega_h2, x0=TWO_TEMPERATURE_X0 if args.x0 is None else args.x0, chunk=args.chunk,
+        max_steps=args.max_steps)
 
 
 def _omega_grid(spec: GridSpec, m_chi: float, ratio: float, alpha, epsilon, chunk: int) -> contour.OmegaGrid:
@@ -938,6 +943,16 @@ def _cmd_floor(args) -> int:
             clock(f"floor m_chi = {m:g} GeV, ratio {ratio:g}: epsilon_min = {row['epsilon_min']:.3g}, "
                   f"epsilon_TF = {row['epsilon_TF']:.3g}, alpha_D_TF = {row['alpha_D_TF']:.3g} "
                   f"({FLOOR_STATUS_MESSAGES[row['status']]})")
+            doubts = []
+            if row["n_failed"] > 0:
+                doubts.append(f"{row['n_failed']} grid points failed (raise --max-steps?)")
+            if row["method"] == FLOOR_METHODS.index("flattest"):
+                doubts.append("alpha_D_TF from the flattest point: no maximum or flat part on the grid")
+            if row["T_hs_over_T_TF"] < 0.5:
+                doubts.append(f"T_hs/T at decoupling at the floor is {row['T_hs_over_T_TF']:.2g} (not thermalized)")
+            if doubts:
+                print(f"{PROG}: warning: floor at m_chi = {m:g} GeV, ratio {ratio:g}: " + "; ".join(doubts),
+                      file=sys.stderr, flush=True)
     clock(f"floor: wrote {out}")
     return 0
 
@@ -1178,6 +1193,9 @@ def _add_grid_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--x0", type=float, default=None,
                    help=f"start x = m_chi / T0 of the two-temperature solve, in (0, 1) (default {TWO_TEMPERATURE_X0:g}; "
                    "floor --model bc2: that of qedm_jax.bc2_hs.bc2_two_temperature_config)")
+    p.add_argument("--max-steps", type=int, default=_GRID_MAX_STEPS,
+                   help="ODE step limit per solve (default %(default)s); a point that hits it fails and makes its "
+                   "whole chunk run that many steps (m_chi = 100 GeV: thermalized points near alpha_D^TF do)")
     p.add_argument("--chunk", type=int, default=None,
                    help=f"points per compiled call (default: the grid size, at most {contour.DEFAULT_CHUNK}); "
                    "memory ~30 MB per point")

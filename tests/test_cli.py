@@ -313,6 +313,7 @@ TWO_T_BAD_INPUT = {
     "contour n-alpha": (("contour", "--m-chi", "10", "--n-alpha", "1"), ("--n-alpha", ">= 2")),
     "contour x0": (("contour", "--m-chi", "10", "--x0", "2"), ("--x0",)),
     "contour chunk": (("contour", "--m-chi", "10", "--chunk", "0"), ("--chunk",)),
+    "contour max-steps": (("contour", "--m-chi", "10", "--max-steps", "0"), ("--max-steps", ">= 16")),
     "floor tolerance": (("floor", "--m-chi", "10", "--tolerance", "2"), ("--tolerance",)),
     "floor n-refine": (("floor", "--m-chi", "10", "--n-refine", "1"), ("--n-refine",)),
     "floor alpha-d secluded": (("floor", "--alpha-d", "0.1"), ("--alpha-d", "bc2")),
