@@ -20,9 +20,8 @@ the host between kernel calls. Inputs are numpy arrays (or floats), checked with
 ``ValueError`` before anything is traced; outputs are numpy arrays. The lines here are not
 differentiable (use ``lines.thermal_target`` for gradients of the thermal target).
 
-The kernel is ``solve.solve_unchecked`` with one change (``_solve_unchecked``): the Newton
-iteration of the implicit stages uses the f-space tolerance ``NEWTON_ATOL`` = 1e-2 instead
-of ``config.rtol``. The stage residual of diffrax's Kvaerno5 is f_i - F(y_i), and with chi
+The kernel is ``solve.solve_unchecked`` with ``SolverConfig.newton_atol = NEWTON_ATOL`` = 1e-2
+(the package default for two temperatures is 1e-3; the first version used ``config.rtol``). The stage residual of diffrax's Kvaerno5 is f_i - F(y_i), and with chi
 tightly coupled to the SM the vector field F is a difference of rates ~ lambda ~ 1e10-1e12
 times larger than their difference (lambda = Gamma / H near T ~ m_A / 2 for epsilon a few
 times above the thermal target), so its rounding noise, ~ lambda * 1e-16 per unit of the
@@ -44,18 +43,15 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optimistix as optx
 
 from . import constants as c
 from . import lines
 from . import solve as solve_mod
 from . import sm, thermal
-from .boltzmann import SystemOptions, vector_field
 from .models.bc2 import BC2, SPECIES, y_bc2
 
 __all__ = [
@@ -121,6 +117,7 @@ def bc2_two_temperature_config(**kwargs) -> solve_mod.SolverConfig:
     kwargs.pop("thermalized", None)
     kwargs.setdefault("x0", X0_BC2)
     kwargs.setdefault("x_end", 1.0e4)
+    kwargs.setdefault("newton_atol", NEWTON_ATOL)
     return lines.two_temperature_config(**kwargs)
 
 
@@ -184,68 +181,6 @@ def _check(species, m_chi, alpha_D, ratio, delta, config, chunk, omega_h2=None):
 # --- the compiled kernel --------------------------------------------------------------------
 
 
-def _kinetic_equilibrium_field(tau, y, args):
-    """``boltzmann.vector_field`` plus the relaxation -K ln(T_hs / T) on d ln(T_hs/T) / d ln x,
-    K = ``KINETIC_RELAXATION``: T_hs stays within ~1/K of T (``large_epsilon_root``)."""
-    derivative = vector_field(tau, y, args)
-    return derivative.at[0].add(-KINETIC_RELAXATION * y[0])
-
-
-def _solve_unchecked(model: BC2, config: solve_mod.SolverConfig, kinetic_equilibrium: bool = False
-                     ) -> solve_mod.Solution:
-    """``solve.solve_unchecked`` (two-temperature) with the Newton tolerance ``NEWTON_ATOL``.
-
-    Same vector field, initial state, rate table, controller and status codes; only the
-    root finder of the implicit stages differs (module docstring). ``kinetic_equilibrium``
-    (static) adds the relaxation of ``_kinetic_equilibrium_field``. Returns a
-    ``solve.Solution`` (no trajectory unless ``config.n_save > 0``).
-    """
-    options = SystemOptions(thermalized=False, depletion=config.depletion, gstar=config.gstar)
-    table = thermal.rate_table(model, config.table_ln_x(), with_hs=True) if config.fast else None
-    t0, t1 = math.log(config.x0), math.log(config.x_end)
-    if config.n_save > 0:
-        saveat = diffrax.SaveAt(ts=jnp.linspace(t0, t1, config.n_save))
-    else:
-        saveat = diffrax.SaveAt(t1=True)
-    root_finder = optx.Newton(rtol=config.rtol, atol=NEWTON_ATOL, cauchy_termination=True)
-    solution = diffrax.diffeqsolve(
-        diffrax.ODETerm(_kinetic_equilibrium_field if kinetic_equilibrium else vector_field),
-        diffrax.Kvaerno5(root_finder=root_finder),
-        t0=t0,
-        t1=t1,
-        dt0=1e-3,
-        y0=solve_mod.initial_state(model, config),
-        args=(model, table, options),
-        saveat=saveat,
-        stepsize_controller=diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3),
-        max_steps=config.max_steps,
-        throw=False,
-    )
-    ys = solution.ys
-    y_end = jnp.exp(ys[-1, 1])
-    omega_h2 = c.OMEGA_H2_PER_GEV_Y * model.m_chi * y_end  # DESIGN.md "Background cosmology"
-    ok = solution.result == diffrax.RESULTS.successful
-    status = jnp.where(ok, solve_mod.STATUS_OK,
-                       jnp.where(solution.result == diffrax.RESULTS.max_steps_reached,
-                                 solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED))
-    status = jnp.where((status == solve_mod.STATUS_OK) & ~jnp.isfinite(omega_h2), solve_mod.STATUS_NONFINITE, status)
-    status = status.astype(jnp.int32)
-    if config.n_save > 0:
-        x, y_traj, ratio = jnp.exp(solution.ts), jnp.exp(ys[:, 1]), jnp.exp(ys[:, 0])
-    else:
-        x = y_traj = ratio = jnp.zeros((0,))
-    return solve_mod.Solution(
-        omega_h2=jnp.where(status == solve_mod.STATUS_OK, omega_h2, jnp.nan),
-        y_end=y_end,
-        status=status,
-        num_steps=solution.stats["num_steps"],
-        t_hs_over_t_end=jnp.exp(ys[-1, 0]),
-        x=x,
-        y=y_traj,
-        t_hs_over_t=ratio,
-    )
-
-
 @eqx.filter_jit
 def _kernel(m_chi, epsilon, alpha_D, ratio, delta, species, config, kinetic_equilibrium):
     """vmapped solves over equal-shaped (chunk,) arrays; species, config and
@@ -253,7 +188,9 @@ def _kernel(m_chi, epsilon, alpha_D, ratio, delta, species, config, kinetic_equi
 
     def one(m, e, a, r, d):
         model = BC2(m_chi=m, m_A=r * m, alpha_D=a, epsilon=e, delta=d, species=species)
-        return _solve_unchecked(model, config, kinetic_equilibrium)
+        if kinetic_equilibrium:
+            return solve_mod.solve_unchecked(model, dataclasses.replace(config, kinetic_relaxation=KINETIC_RELAXATION))
+        return solve_mod.solve_unchecked(model, config)
 
     return jax.vmap(one)(m_chi, epsilon, alpha_D, ratio, delta)
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
@@ -54,11 +53,15 @@ class SystemOptions(eqx.Module):
         depletion: include the depletion terms (n/n_eq(T_hs))^2 Gamma(T_hs) and the hidden
             sector channel; False keeps production only (freeze-in without back-reaction).
         gstar: g_star table name.
+        kinetic_relaxation: K >= 0; adds -K ln(T_hs/T) to d ln(T_hs/T)/d ln x, a stand-in for
+            elastic scattering chi f -> chi f (not in the collision terms), which keeps T_hs
+            within ~1/K of T (0: off).
     """
 
     thermalized: bool = eqx.field(static=True, default=True)
     depletion: bool = eqx.field(static=True, default=True)
     gstar: str = eqx.field(static=True, default=sm.DEFAULT_GSTAR)
+    kinetic_relaxation: float = eqx.field(static=True, default=0.0)
 
 
 def ln_rates_at(model: AbstractModel, table: thermal.RateTable | None, ln_x: Float[Array, ""]):
@@ -137,7 +140,7 @@ def vector_field(tau: Float[Array, ""], y: Float[Array, "2"], args) -> Float[Arr
         depletion, hs = 0.0, 0.0
     dw = dtau_factor * (production - depletion + hs)  # seed 003 Eq. 2.15
 
-    mean_e, dmean_e = jax.value_and_grad(lambda t: thermal.mean_energy(model, t))(t_hs)
+    mean_e, dmean_e = thermal.mean_energy_and_slope(model, t_hs)  # B(T_hs), dB/dT_hs in closed form
     rho_bath = model.g_hs_bath * math.pi**2 / 30.0 * t_hs**4 / (s * temperature)  # / (s T)
     energy_production = _exp(ln_sve_t + 2.0 * ln_neq_t - ln_s) / temperature
     number_production = production * y_dm / temperature
@@ -148,4 +151,6 @@ def vector_field(tau: Float[Array, ""], y: Float[Array, "2"], args) -> Float[Arr
     numerator = collisions - 4.0 * hubble * rho_bath - 3.0 * hubble * y_dm * _exp(r)
     denominator = 4.0 * rho_bath + y_dm * _exp(r) * dmean_e
     dr = dtau_factor * numerator / denominator + 1.0  # from seed 003 Eqs. 2.14 and 2.16
+    if options.kinetic_relaxation:
+        dr = dr - options.kinetic_relaxation * r
     return jnp.stack([dr, dw])

@@ -92,3 +92,41 @@ def test_rate_table_matches_quadrature_and_compiles_once():
         np.testing.assert_allclose(float(approx), float(exact), rtol=2e-3)
     build(BC2(m_chi=0.5, m_A=1.5, alpha_D=0.2, epsilon=1e-5, species="dirac"))
     assert build._cache_size() == 1
+
+
+def test_mean_energy_slope_closed_form_matches_autodiff_and_limits():
+    """dB/dT in closed form (thermal.mean_energy_and_slope) equals the automatic derivative of
+    mean_energy for one and two (pseudo-Dirac) mass states, and has the heat-capacity limits
+    3/2 (T << m, Maxwell-Juttner series) and 3 (T >> m) per particle."""
+    dirac = BC2(m_chi=1.0, epsilon=1e-4, alpha_D=0.5, m_A=3.0, delta=0.0, species="dirac")
+    split = BC2(m_chi=1.0, epsilon=1e-4, alpha_D=0.5, m_A=3.0, delta=0.2, species="pseudo-dirac")
+    temperatures = jnp.asarray(np.geomspace(1e-3, 1e3, 61))  # z = m/T from 1e-3 to 1e3
+    for model in (dirac, split):
+        mean, slope = jax.vmap(lambda t: thermal.mean_energy_and_slope(model, t))(temperatures)
+        autodiff = jax.vmap(jax.grad(lambda t: thermal.mean_energy(model, t)))(temperatures)
+        np.testing.assert_allclose(np.asarray(slope), np.asarray(autodiff), rtol=1e-8)
+        np.testing.assert_allclose(np.asarray(mean), np.asarray(jax.vmap(lambda t: thermal.mean_energy(model, t))(temperatures)), rtol=1e-14)
+    cold = float(thermal.mean_energy_and_slope(dirac, 1e-6)[1])  # z = 1e6: 3/2 + 15/(4z)
+    hot = float(thermal.mean_energy_and_slope(dirac, 1e6)[1])
+    np.testing.assert_allclose(cold, 1.5 + 3.75e-6 - 5.625e-12, rtol=1e-13)
+    np.testing.assert_allclose(hot, 3.0, rtol=1e-9)
+    # the population shift between split states adds heat capacity near T ~ Delta
+    assert float(thermal.mean_energy_and_slope(split, 0.1)[1]) > float(thermal.mean_energy_and_slope(dirac, 0.1)[1])
+
+
+def test_cramer2_solves_two_by_two_systems():
+    """The closed-form 2 x 2 solver of the Newton stages agrees with numpy and flags a
+    singular matrix instead of returning a silent NaN step."""
+    import lineax as lx
+
+    from qedm_jax.linsolve import Cramer2
+
+    matrix = jnp.array([[1e8, -3.0], [2.0, 5e-4]])
+    vector = jnp.array([1.0, -2.0])
+    operator = lx.MatrixLinearOperator(matrix)
+    solution = lx.linear_solve(operator, vector, Cramer2())
+    np.testing.assert_allclose(np.asarray(solution.value), np.linalg.solve(np.asarray(matrix), np.asarray(vector)), rtol=1e-12)
+    transposed = lx.linear_solve(operator.transpose(), vector, Cramer2())
+    np.testing.assert_allclose(np.asarray(transposed.value), np.linalg.solve(np.asarray(matrix).T, np.asarray(vector)), rtol=1e-12)
+    singular = lx.linear_solve(lx.MatrixLinearOperator(jnp.array([[1.0, 2.0], [2.0, 4.0]])), vector, Cramer2(), throw=False)
+    assert singular.result == lx.RESULTS.singular

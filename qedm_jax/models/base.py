@@ -77,7 +77,8 @@ class AbstractModel(eqx.Module):
     def sigma_hs(self, s: Float[Array, "..."]) -> Float[Array, "..."]:
         """Spin-averaged cross section of the pair into hidden-sector states [GeV^-2].
 
-        Zero unless a model overrides it (and sets ``has_hs_channel``).
+        Zero unless a model overrides it (and sets ``has_hs_channel``). It must be smooth in
+        s (no s-channel peaks): its thermal average uses the background quadrature nodes only.
         """
         return jnp.zeros_like(s)
 
