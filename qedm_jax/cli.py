@@ -38,14 +38,13 @@ import pathlib
 import sys
 import time
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from . import __version__
 from . import constants as c
-from . import contour, io, sm
+from . import contour, io, lines, sm
 from . import solve as solve_mod
 from .lines import thermal_target
 from .models import BC2, SPECIES, make_bc2, y_bc2
@@ -502,7 +501,7 @@ FLOOR_TOLERANCE = 0.01  # relative alpha_D band of the thermalization floor (DES
 #: only to place the reference solve near the answer
 _FREEZE_IN_PRODUCT = 1.0e-24
 _FREEZE_IN_STEPS = 3  # solves per mass: epsilon_ref -> epsilon_1 -> epsilon_2, reported with Omega(epsilon_2)
-_FREEZE_IN_OMEGA_RTOL = 1e-3  # |ln(Omega h^2 / target)| of a converged point (as lines.freeze_in_epsilon_unchecked)
+_FREEZE_IN_OMEGA_RTOL = lines.FREEZE_IN_RTOL  # |ln(Omega h^2 / target)| of a converged point
 SECLUDED_FREEZE_IN_ALPHA_D = 1.0e-8  # well below alpha_D(epsilon_min) ~ 1e-7 m_chi/GeV: pure freeze-in
 #: BC2 hidden-sector defaults (``qedm_jax.bc2_hs``)
 BC2_HS_ALPHA_D = 0.5
@@ -962,29 +961,16 @@ def _secluded_freeze_in(config: solve_mod.SolverConfig):
     """jit(vmap) over masses of the freeze-in solution epsilon_FI (alpha_D and Omega h^2 traced:
     one compilation per config and number of masses).
 
-    The method of ``lines.freeze_in_epsilon_unchecked`` (Omega ~ epsilon^2 on the freeze-in branch:
-    epsilon <- epsilon sqrt(target / Omega(epsilon))), iterated ``_FREEZE_IN_STEPS`` times in a
-    ``lax.fori_loop`` (one traced solve), and reported with the Omega h^2 of the last solve, which is
-    at the reported epsilon. One step is not enough for its own 1e-3 check: at m_chi = 10 GeV,
+    ``lines.freeze_in_epsilon_unchecked`` (Omega ~ epsilon^2 on the freeze-in branch:
+    epsilon <- epsilon sqrt(target / Omega(epsilon))) with ``_FREEZE_IN_STEPS`` solves, reported with
+    the Omega h^2 of the last solve, which is at the reported epsilon. One step is not enough for its own 1e-3 check: at m_chi = 10 GeV,
     alpha_D = 1e-8 the solve at epsilon_FI gave Omega h^2 = 0.120135 (the solves' relative accuracy
     is ~1e-3 at rtol = 1e-5); a second step starts from ~1e-3 away.
     """
 
     def one(m_chi, m_zd, alpha_d, epsilon_ref, omega_h2):
         model = SecludedDirac(m_chi=m_chi, m_ZD=m_zd, alpha_D=alpha_d, epsilon=epsilon_ref)
-
-        def step(_, carry):
-            epsilon = carry[0]
-            solution = solve_mod.solve_unchecked(eqx.tree_at(lambda m: m.epsilon, model, epsilon), config)
-            # freeze-in branch: Omega ~ epsilon^2 (DESIGN.md "Derived curves")
-            return epsilon * jnp.sqrt(omega_h2 / solution.omega_h2), epsilon, solution.omega_h2, solution.status
-
-        init = (epsilon_ref, epsilon_ref, jnp.asarray(jnp.nan), jnp.asarray(solve_mod.STATUS_OK, dtype=jnp.int32))
-        _, epsilon, omega, status = jax.lax.fori_loop(0, _FREEZE_IN_STEPS, step, init)
-        on_branch = jnp.abs(jnp.log(omega / omega_h2)) < _FREEZE_IN_OMEGA_RTOL
-        status = jnp.where(status != solve_mod.STATUS_OK, status,
-                           jnp.where(on_branch & (epsilon < 1.0), solve_mod.STATUS_OK, solve_mod.STATUS_ROOT_FAILED))
-        return jnp.where(status == solve_mod.STATUS_OK, epsilon, jnp.nan), omega, status.astype(jnp.int32)
+        return lines.freeze_in_epsilon_unchecked(model, omega_h2, config, n_solves=_FREEZE_IN_STEPS)
 
     return jax.jit(jax.vmap(one, in_axes=(0, 0, None, 0, None)))
 

@@ -37,6 +37,9 @@ __all__ = [
 _SIGMA_V_GUESS_CM3_S = 2.2e-26  # self-conjugate s-wave value for Omega h^2 = 0.12 (Steigman et al. 2012)
 _X_FREEZE_GUESS = 20.0  # typical x at freeze-out, for the first guess only
 _OMEGA_RTOL = 1e-3  # a root counts as converged when |ln(Omega h^2 / target)| is below this
+#: freeze-in line: solves per mass and the accepted |ln(Omega h^2 / target)| of the last one
+FREEZE_IN_SOLVES = 3
+FREEZE_IN_RTOL = 3e-3
 
 
 class TargetLine(eqx.Module):
@@ -188,29 +191,40 @@ def freeze_in_epsilon_unchecked(
     model: AbstractModel,
     omega_h2: float | Float[Array, ""] = c.OMEGA_H2_PLANCK,
     config: solve_mod.SolverConfig | None = None,
+    n_solves: int = FREEZE_IN_SOLVES,
 ) -> tuple[Float[Array, ""], Float[Array, ""], Int[Array, ""]]:
     """Freeze-in solution epsilon_FI of Omega h^2 = ``omega_h2`` (small-coupling branch).
 
     On the freeze-in branch Omega h^2 is exactly proportional to epsilon^2 (production
-    ~ epsilon^2, no back-reaction; DESIGN.md "Derived curves"), so
-    epsilon_FI = epsilon_ref sqrt(omega_h2 / Omega(epsilon_ref)) from one solve at the model's
-    epsilon (which must lie on the branch), followed by a check solve at epsilon_FI: status
-    ``STATUS_ROOT_FAILED`` if |ln(Omega / omega_h2)| > 1e-3 there (not on the freeze-in branch).
+    ~ epsilon^2, no back-reaction; DESIGN.md "Derived curves"), so from the model's epsilon
+    (which must lie on the branch) the update epsilon <- epsilon sqrt(omega_h2 / Omega(epsilon))
+    converges in one step up to the solver noise; it is applied ``n_solves - 1`` times (one
+    traced solve in a ``lax.fori_loop``) and the last solve is the check: status
+    ``STATUS_ROOT_FAILED`` if |ln(Omega / omega_h2)| > ``FREEZE_IN_RTOL`` there (not on the
+    freeze-in branch). One step alone missed a 1e-3 check at random: at rtol = 1e-5, Omega /
+    epsilon^2 scatters by ~1e-3 between nearby epsilon (tests/test_two_temperature_checks.py).
 
     Args:
         model: parameter point with a small reference ``epsilon``.
         omega_h2: target Omega h^2, scalar.
         config: two-temperature settings (default ``two_temperature_config()``).
+        n_solves: solves per call, >= 2 (static).
 
     Returns:
-        ``(epsilon_FI, omega_h2_at_epsilon_FI, status)``, scalars.
+        ``(epsilon_FI, omega_h2_at_epsilon_FI, status)``, scalars; epsilon_FI is NaN where
+        status != 0.
     """
     config = two_temperature_config() if config is None else config
-    reference = solve_mod.solve_unchecked(model, config)
-    epsilon = model.epsilon * jnp.sqrt(omega_h2 / reference.omega_h2)
-    point = eqx.tree_at(lambda m: m.epsilon, model, epsilon)
-    check = solve_mod.solve_unchecked(point, config)
-    on_branch = jnp.abs(jnp.log(check.omega_h2 / omega_h2)) < _OMEGA_RTOL
-    status = jnp.where(check.status != solve_mod.STATUS_OK, check.status,
+
+    def step(_, carry):
+        epsilon = carry[0]
+        solution = solve_mod.solve_unchecked(eqx.tree_at(lambda m: m.epsilon, model, epsilon), config)
+        return epsilon * jnp.sqrt(omega_h2 / solution.omega_h2), epsilon, solution.omega_h2, solution.status
+
+    start = jnp.asarray(model.epsilon, dtype=float)
+    init = (start, start, jnp.asarray(jnp.nan), jnp.asarray(solve_mod.STATUS_OK, dtype=jnp.int32))
+    _, epsilon, omega, status = jax.lax.fori_loop(0, n_solves, step, init)
+    on_branch = jnp.abs(jnp.log(omega / omega_h2)) < FREEZE_IN_RTOL
+    status = jnp.where(status != solve_mod.STATUS_OK, status,
                        jnp.where(on_branch & (epsilon < 1.0), solve_mod.STATUS_OK, solve_mod.STATUS_ROOT_FAILED))
-    return jnp.where(status == solve_mod.STATUS_OK, epsilon, jnp.nan), check.omega_h2, status.astype(jnp.int32)
+    return jnp.where(status == solve_mod.STATUS_OK, epsilon, jnp.nan), omega, status.astype(jnp.int32)

@@ -35,8 +35,12 @@ from qedm_jax.models import BC2
 
 #: jacfwd vs grad of the same discrete solve: the same arithmetic in another order
 GRAD_MODES_RTOL = 1e-4
-#: AD vs the fitted FD slope: the noise floor of Omega h^2 at rtol 1e-8 (5e-6 relative) limits
-#: the fitted slope of d ln Omega / d ln theta to ~1e-4 absolute; 1e-4 relative is not reachable
+#: AD vs the fitted FD slope, relative to the size of the gradient (max norm over the five
+#: d ln Omega / d ln theta_k at a point): measured <= 5.3e-5 for all three species
+GRAD_OMEGA_FD_NORM_RTOL = 1e-4
+#: ... and per component: the noise floor of Omega h^2 at rtol 1e-8 (5e-6 relative) limits a
+#: fitted slope to ~1e-4 absolute, so a small component (d ln Omega / d ln alpha_D = -0.26 for
+#: the scalar at m_chi = 10 MeV) agrees to 4e-4 relative; all others to <= 5.3e-5
 GRAD_OMEGA_FD_RTOL = 1e-3
 #: ... and an absolute floor on d ln Omega / d ln theta for weakly dependent parameters
 GRAD_OMEGA_FD_ATOL_LOG = 2e-4
@@ -101,6 +105,8 @@ def check_against_fit(jacobian, species):
         np.testing.assert_array_equal(np.asarray(jacobian)[:, 3], 0.0)  # delta is unused
         ad_log, fd_log = np.delete(ad_log, 3, axis=1), np.delete(fd_log, 3, axis=1)
     np.testing.assert_allclose(ad_log, fd_log, rtol=GRAD_OMEGA_FD_RTOL, atol=GRAD_OMEGA_FD_ATOL_LOG)
+    error = np.max(np.abs(ad_log - fd_log), axis=1) / np.max(np.abs(fd_log), axis=1)  # per point
+    assert np.all(error < GRAD_OMEGA_FD_NORM_RTOL), error
 
 
 def omega_jacfwd(species):
