@@ -12,6 +12,8 @@ Sub-commands:
 * ``qedm floor``: epsilon_min and the thermalization floor per DM mass and m_chi / m_ZD (seed
   003 Fig. 3), or (``--model bc2``) the BC2 hidden-sector floor.
 * ``qedm freeze-in``: the freeze-in line epsilon_FI(m_chi) at fixed alpha_D (secluded or BC2).
+* ``qedm scan``: Omega h^2 on a Cartesian (epsilon, alpha_D, m_chi) grid (BC2 or secluded,
+  thermalized or two-temperature) via ``qedm_jax.grids.scan``, written as ``.npz``.
 * ``qedm plot contour`` / ``qedm plot floor``: seed 003 Figs. 2-3 analogues from those CSVs,
   plus the plateau view alpha_D(epsilon); ``qedm plot bc2 --freeze-in/--floor`` adds BC2
   freeze-in lines and floors to the ESPP figures.
@@ -44,7 +46,7 @@ import numpy as np
 
 from . import __version__
 from . import constants as c
-from . import contour, io, lines, sm
+from . import contour, grids, io, lines, sm
 from . import solve as solve_mod
 from .lines import thermal_target
 from .models import BC2, SPECIES, make_bc2, y_bc2
@@ -845,8 +847,7 @@ def _check_bc2(args, masses) -> None:
             make_bc2(args.species, m_chi=float(m), alpha_D=args.alpha_d, ratio=args.ratio_bc2,
                      epsilon=_EPSILON_PROBE, delta=args.delta)
         except ValueError as error:
-            option = _OPTIONS.get(str(error).split()[0], None)
-            option = "--species" if option == "--model" else option
+            option = _SCAN_BC2_OPTIONS.get(str(error).split()[0], None)
             raise ValueError(f"{option}: {error}" if option else str(error)) from None
     if not (math.isfinite(args.omega_h2) and args.omega_h2 > 0.0):
         raise ValueError(f"--omega-h2 must be > 0; got {args.omega_h2!r}")
@@ -1165,6 +1166,191 @@ def _load_bc2_line(path, y_column: str, linestyle: str) -> tuple[dict, float, fl
     return line, alpha_d, ratio
 
 
+# --- qedm scan: a Cartesian grid of Omega h^2 (qedm_jax.grids.scan) -------------------------------------
+
+SCAN_MODELS = ("bc2", "secluded")
+#: default mass ratio of ``qedm scan``: BC2 m_A / m_chi, secluded m_chi / m_ZD
+SCAN_RATIO = {"bc2": MAIN_RATIO, "secluded": SECLUDED_RATIO}
+#: axis order of a ``qedm scan`` grid (the order of the ``.npz`` arrays)
+SCAN_AXES = ("epsilon", "alpha_D", "m_chi")
+# first word of a make_bc2 error -> ``qedm scan`` option
+_SCAN_BC2_OPTIONS = {"m_chi": "--m-chi", "alpha_D": "--alpha-d", "epsilon": "--epsilon", "ratio": "--ratio",
+                     "delta": "--delta", "model": "--species"}
+_SCAN_COST_NOTE = ("cost: ~3 ms per thermalized point, ~0.1 s per two-temperature point (--two-temperature) on "
+                   "one CPU core, plus a compilation of ~10-40 s per run; memory ~2 MB per point of a chunk "
+                   "thermalized (~30 MB two-temperature), so lower --chunk on small machines")
+
+
+@functools.lru_cache(maxsize=None)
+def scan_builder(model: str, species: str, ratio: float, delta: float):
+    """``make_model(epsilon, alpha_D, m_chi)`` of ``qedm scan`` (keywords only; traced by
+    ``grids.scan``). The same function object per (model, species, ratio, delta), so that
+    repeated scans in one process reuse the compilation.
+
+    Args:
+        model: "bc2" or "secluded".
+        species: BC2 species (ignored for secluded).
+        ratio: BC2 m_A / m_chi; secluded m_chi / m_ZD.
+        delta: Delta / m_chi, BC2 pseudo-Dirac only (0 is used for the other species).
+    """
+    if model == "secluded":
+        def make_model(epsilon, alpha_D, m_chi):
+            return SecludedDirac(m_chi=m_chi, m_ZD=m_chi / ratio, alpha_D=alpha_D, epsilon=epsilon)
+    else:
+        split = delta if species == "pseudo-dirac" else 0.0
+
+        def make_model(epsilon, alpha_D, m_chi):
+            return BC2(m_chi=m_chi, m_A=ratio * m_chi, alpha_D=alpha_D, epsilon=epsilon, delta=split,
+                       species=species)
+    return make_model
+
+
+def _scan_values(values, grid, option: str, check, allowed: str, default=None) -> np.ndarray:
+    """One axis of ``qedm scan`` from ``--X v1 v2 ...`` or ``--X-range LO HI N`` (log-spaced)."""
+    if values is not None and grid is not None:
+        raise ValueError(f"give either {option} or {option}-range, not both")
+    if values is None and grid is None:
+        if default is None:
+            raise ValueError(f"{option} or {option}-range is required")
+        values = [default]
+    if grid is not None:
+        lo, hi, n = grid
+        if not (math.isfinite(n) and n == int(n) and n >= 1):
+            raise ValueError(f"{option}-range: N must be an integer >= 1; got {n!r}")
+        for v in (lo, hi):
+            if not (math.isfinite(v) and check(v)):
+                raise ValueError(f"{option}-range: LO and HI must be {allowed}; got {lo!r} {hi!r}")
+        if not hi >= lo:
+            raise ValueError(f"{option}-range: need LO <= HI; got {lo!r} {hi!r}")
+        if int(n) >= 2 and not hi > lo:
+            raise ValueError(f"{option}-range: need LO < HI for N >= 2; got {lo!r} {hi!r}")
+        return np.geomspace(lo, hi, int(n))
+    array = np.asarray(values, dtype=np.float64)
+    for v in array:
+        if not (math.isfinite(v) and check(v)):
+            raise ValueError(f"{option}: every value must be {allowed}; got {float(v)!r}")
+    return array
+
+
+def _scan_inputs(args):
+    """Axes, model builder and config of ``qedm scan``, every input checked (nothing traced).
+
+    Returns:
+        ``(axes, make_model, config)`` with ``axes = {"epsilon": ..., "alpha_D": ..., "m_chi": ...}``.
+
+    Raises:
+        ValueError: the message names the option and its allowed range.
+    """
+    if args.model == "secluded" and args.species is not None:
+        raise ValueError("--species applies to --model bc2 only")
+    species = args.species or "dirac"
+    epsilon = _scan_values(args.epsilon, args.epsilon_range, "--epsilon", lambda v: 0.0 < v < 1.0, "in (0, 1)")
+    alpha_d = _scan_values(args.alpha_d, args.alpha_d_range, "--alpha-d", lambda v: v > 0.0, "> 0",
+                           default=MAIN_ALPHA_D if args.model == "bc2" else None)
+    m_chi = _scan_values(args.m_chi, args.m_chi_range, "--m-chi", lambda v: v > 0.0, "> 0 GeV")
+    ratio = SCAN_RATIO[args.model] if args.ratio is None else float(args.ratio)
+    delta = float(args.delta)
+    if not (math.isfinite(delta) and delta >= 0.0):
+        raise ValueError(f"--delta (Delta / m_chi) must be >= 0; got {delta!r}")
+    if args.model == "bc2":
+        minimum = 2.0 + (delta if species == "pseudo-dirac" else 0.0)
+        if not (math.isfinite(ratio) and ratio > minimum):
+            what = "m_A > m_chi (2 + delta), pseudo-dirac" if species == "pseudo-dirac" else "m_A > 2 m_chi"
+            raise ValueError(f"--ratio = m_A / m_chi must be > {minimum:g} ({what}: invisible A' decay); got {ratio!r}")
+        try:  # the constraints are per parameter: one point checks species, ratio and delta together
+            make_bc2(species, m_chi=float(m_chi[0]), alpha_D=float(alpha_d[0]), ratio=ratio,
+                     epsilon=float(epsilon[0]), delta=delta)
+        except ValueError as error:
+            option = _SCAN_BC2_OPTIONS.get(str(error).split()[0], None)
+            raise ValueError(f"{option}: {error}" if option else str(error)) from None
+    else:
+        if not (math.isfinite(ratio) and ratio > 1.0):
+            raise ValueError(f"--ratio = m_chi / m_ZD must be > 1 (m_ZD < m_chi); got {ratio!r}")
+        eps_max, alpha_max = float(epsilon.max()), float(alpha_d.max())
+        for m in m_chi:  # |epsilon| < cos(theta_W) and the Z - Z_D mass-repulsion gap (widest at eps_max)
+            try:
+                make_secluded(float(m), float(m / ratio), alpha_max, eps_max)
+            except ValueError as error:
+                raise ValueError(f"--m-chi {m:g} with --ratio {ratio:g} and --epsilon up to {eps_max:g}: "
+                                 f"{error}") from None
+    if args.chunk is not None and args.chunk < 1:
+        raise ValueError(f"--chunk must be >= 1; got {args.chunk}")
+    if args.max_steps is not None and args.max_steps < 16:
+        raise ValueError(f"--max-steps must be >= 16; got {args.max_steps}")
+    settings = {} if args.max_steps is None else {"max_steps": int(args.max_steps)}
+    if args.two_temperature:
+        config = lines.two_temperature_config(**settings)
+    else:
+        config = solve_mod.SolverConfig(**settings)
+    make_model = scan_builder(args.model, species if args.model == "bc2" else "", ratio,
+                              delta if (args.model == "bc2" and species == "pseudo-dirac") else 0.0)
+    axes = {"epsilon": epsilon, "alpha_D": alpha_d, "m_chi": m_chi}
+    return axes, make_model, config
+
+
+def scan_summary(result, wall_s: float) -> str:
+    """One line: points, converged, counts per status code, wall time."""
+    status = np.asarray(result.status)
+    n_ok = int(np.count_nonzero(status == solve_mod.STATUS_OK))
+    codes, counts = np.unique(status, return_counts=True)
+    per_status = ", ".join(f"{int(code)} ({solve_mod.STATUS_MESSAGES.get(int(code), 'unknown status')}): {int(k)}"
+                           for code, k in zip(codes, counts))
+    shape = " x ".join(f"{len(v)} {name}" for name, v in result.axes.items())
+    return (f"scan {result.model_name}: {status.size} points ({shape}), {n_ok} converged, "
+            f"{status.size - n_ok} failed; status counts: {per_status}; wall {wall_s:.1f} s")
+
+
+def _cmd_scan(args) -> int:
+    """``qedm scan``: Omega h^2 on a Cartesian (epsilon, alpha_D, m_chi) grid -> .npz."""
+    axes, make_model, config = _scan_inputs(args)
+    out = _prepare_output(pathlib.Path(args.out))
+    clock = _Clock()
+    progress = not args.no_progress
+    n = math.prod(len(v) for v in axes.values())
+    if progress:
+        per_point = 0.1 if args.two_temperature else 3e-3  # s per point on one CPU core (_SCAN_COST_NOTE)
+        clock(f"scan: {n} points ({' x '.join(str(len(v)) for v in axes.values())} epsilon x alpha_D x m_chi), "
+              f"{'two-temperature' if args.two_temperature else 'thermalized'} -> {out}; expect ~{n * per_point:.3g} s "
+              "per CPU core plus a 10-40 s compilation")
+    start = time.perf_counter()
+    kwargs = {} if args.chunk is None else {"chunk": int(args.chunk)}
+    result = grids.scan(make_model, config=config, out=out, resume=args.resume, progress=progress, **kwargs,
+                        **axes)
+    print(scan_summary(result, time.perf_counter() - start) + f" -> {out}", flush=True)
+    return 0
+
+
+def _add_scan_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", choices=SCAN_MODELS, default="bc2",
+                   help="BC2 (invisible dark photon) or secluded Dirac DM with a visible Z_D (default %(default)s)")
+    p.add_argument("--species", choices=SPECIES, default=None, help="BC2 DM species (default dirac)")
+    for option, what, metavar in (("--epsilon", "photon-like kinetic mixing, in (0, 1)", "EPS"),
+                                  ("--alpha-d", (f"dark coupling alpha_D > 0 (default bc2: {MAIN_ALPHA_D:g}; "
+                                                 "required for secluded)"), "ALPHA"),
+                                  ("--m-chi", "DM mass m_chi [GeV] > 0", "M")):
+        p.add_argument(option, type=float, nargs="+", default=None, metavar=metavar, help=f"{what}: values")
+        p.add_argument(f"{option}-range", type=float, nargs=3, default=None, metavar=("LO", "HI", "N"),
+                       help=f"{what}: N log-spaced values from LO to HI (instead of {option})")
+    p.add_argument("--ratio", type=float, default=None,
+                   help=f"bc2: m_A / m_chi > 2 (> 2 + delta for pseudo-dirac) (default {SCAN_RATIO['bc2']:g}); "
+                   f"secluded: m_chi / m_ZD > 1 (default {SCAN_RATIO['secluded']:g})")
+    p.add_argument("--delta", type=float, default=MAIN_DELTA,
+                   help="Delta / m_chi >= 0, bc2 pseudo-dirac only (default %(default)s)")
+    p.add_argument("--two-temperature", action="store_true",
+                   help="two-temperature solve (qedm_jax.lines.two_temperature_config: cold hidden sector from "
+                   "x0 = 1e-3, freeze-in capable); default thermalized T_hs = T (SolverConfig())")
+    p.add_argument("--chunk", type=int, default=None,
+                   help="points per compiled call, >= 1 (default: that of qedm_jax.grids.scan, 512, or the grid "
+                   "size if smaller); memory ~2 MB per point thermalized, ~30 MB two-temperature")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the finished chunks under OUT.chunks/ of an earlier run of the same grid")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="ODE step limit per point, >= 16 (default 4096 thermalized, 8192 two-temperature); a point "
+                   "that hits it is reported with its status")
+    p.add_argument("--no-progress", action="store_true", help="no per-chunk progress lines")
+    p.add_argument("--out", required=True, help="output .npz (qedm_jax.grids.save_scan; read with load_scan)")
+
+
 def _add_grid_arguments(p: argparse.ArgumentParser) -> None:
     """Options of a relic grid (``qedm contour``, ``qedm floor``)."""
     p.add_argument("--alpha-d-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
@@ -1194,7 +1380,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "thermalization floors and freeze-in lines (secluded Dirac DM, seed 003; BC2 hidden sector).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True,
-                                     metavar="{target,plot,main,evolve,contour,floor,freeze-in}")
+                                     metavar="{target,plot,main,evolve,contour,floor,freeze-in,scan}")
 
     target = commands.add_parser("target", help="thermal target of one BC2 species -> CSV",
                                  description=f"Thermal target (Omega h^2 = target) of one BC2 species, one CSV "
@@ -1334,6 +1520,16 @@ def build_parser() -> argparse.ArgumentParser:
                            "that of qedm_jax.bc2_hs.bc2_two_temperature_config)")
     freeze_in.add_argument("--out", required=True, help="output CSV")
     freeze_in.set_defaults(func=_cmd_freeze_in)
+
+    scan_cmd = commands.add_parser(
+        "scan", help="Omega h^2 on a Cartesian (epsilon, alpha_D, m_chi) grid -> .npz",
+        description="Omega h^2 at every point of the Cartesian grid of --epsilon x --alpha-d x --m-chi (axes in "
+        "that order; a single value gives a length-1 axis), solved by qedm_jax.grids.scan in compiled, vmapped "
+        "chunks and written with qedm_jax.grids.save_scan (arrays omega_h2, t_hs_over_t_end, status, num_steps; "
+        "read back with qedm_jax.load_scan). A failed point keeps its status code (qedm_jax.solve.STATUS_MESSAGES) "
+        f"and NaN Omega h^2 and does not stop the grid (exit status 0); bad input exits 2. {_SCAN_COST_NOTE}.")
+    _add_scan_arguments(scan_cmd)
+    scan_cmd.set_defaults(func=_cmd_scan)
     return parser
 
 

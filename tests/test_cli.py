@@ -10,20 +10,28 @@ and ``cli.main([...])`` in-process for the two-temperature commands (their compi
   columns and headers, regimes from ``contour.REGIMES``, epsilon_min < epsilon_TF and
   epsilon_FI ~ sqrt(Omega target); ``qedm plot contour`` / ``floor`` write their figures. The BC2
   variants run when ``qedm_jax.bc2_hs`` exists.
+* ``qedm scan`` writes a ``load_scan``-readable grid whose points equal single ``solve`` calls,
+  resumes from its chunk files, reports failed points with exit status 0, and rejects bad
+  input (exit 2, the option named); ``qedm_jax.scan`` is ``qedm_jax.grids.scan``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+from io import StringIO
 
 import numpy as np
 import pytest
 
 import qedm_jax
 from qedm_jax import cli, io
+
+from .tolerances import VMAP_LOOP_RTOL
 
 PACKAGE_ROOT = pathlib.Path(qedm_jax.__file__).resolve().parent.parent
 OMEGA_ATOL = 1e-3  # issue: the CLI target reaches Omega h^2 = 0.12 within 1e-3
@@ -449,3 +457,143 @@ def test_plot_bc2_with_computed_bc2_lines(bc2_results, tmp_path):
         assert cli.main(["plot", "bc2", "--kind", "elastic", "--freeze-in", str(bc2_results / "freeze_in_0.12.csv"),
                          "--floor", str(bc2_results / "floor.csv"), "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5_000
+
+
+# --- qedm scan (issue 4) ---------------------------------------------------------------------------
+
+#: a thermalized BC2 Dirac grid near the relic (Omega h^2 ~ 0.005-35): axes (epsilon, alpha_D, m_chi)
+SCAN_EPSILON = (1e-5, 3e-5, 1e-4)
+SCAN_ALPHA_D = 0.1
+SCAN_M_CHI = (0.01, 0.1)  # GeV
+SCAN_ARGS = ("scan", "--epsilon", *map(str, SCAN_EPSILON), "--alpha-d", str(SCAN_ALPHA_D),
+             "--m-chi", *map(str, SCAN_M_CHI))
+#: freeze-out: Omega ~ x_f / <sigma v> ~ x_f / epsilon^2, and x_f ~ ln(epsilon^2 ...) gives a slope
+#: -2 + 2 / x_f ~ -1.85 (x_f ~ 15): the issue's band around -2
+SCAN_SLOPE_BAND = (-2.3, -1.7)
+
+
+def _main_output(argv) -> tuple[int, str, str]:
+    """``cli.main(argv)`` in-process (also from module fixtures): (exit status, stdout, stderr)."""
+    out, err = StringIO(), StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bc2_scan(tmp_path_factory):
+    """``qedm scan`` of the 3 x 1 x 2 grid: (path, stdout)."""
+    path = tmp_path_factory.mktemp("scan") / "grid.npz"
+    code, stdout, stderr = _main_output([*SCAN_ARGS, "--no-progress", "--out", str(path)])
+    assert code == 0, stderr
+    assert stderr == ""  # --no-progress
+    return path, stdout
+
+
+def test_scan_writes_grid_that_load_scan_reads(bc2_scan):
+    path, stdout = bc2_scan
+    result = qedm_jax.load_scan(path)
+    assert result.shape == (3, 1, 2) and result.mode == "grid" and result.model_name == "bc2-dirac"
+    assert list(result.axes) == ["epsilon", "alpha_D", "m_chi"]
+    np.testing.assert_array_equal(result.axes["epsilon"], SCAN_EPSILON)
+    np.testing.assert_array_equal(result.axes["alpha_D"], [SCAN_ALPHA_D])
+    np.testing.assert_array_equal(result.axes["m_chi"], SCAN_M_CHI)
+    assert result.config == qedm_jax.SolverConfig()  # thermalized default
+    np.testing.assert_array_equal(result.status, 0)
+    np.testing.assert_array_equal(result.t_hs_over_t_end, 1.0)
+    # freeze-out branch: Omega h^2 falls with epsilon as ~ epsilon^-2
+    omega = result.omega_h2[:, 0, :]
+    assert np.all(np.diff(omega, axis=0) < 0)
+    slopes = np.diff(np.log(omega), axis=0) / np.diff(np.log(SCAN_EPSILON))[:, None]
+    assert np.all((slopes > SCAN_SLOPE_BAND[0]) & (slopes < SCAN_SLOPE_BAND[1])), slopes
+    # one line of summary: points, converged, per-status counts, wall time
+    lines = stdout.strip().splitlines()
+    assert len(lines) == 1, stdout
+    summary = lines[0]
+    for fragment in ("bc2-dirac", "6 points", "6 converged", "0 failed", "0 (converged): 6", "wall", str(path)):
+        assert fragment in summary, (fragment, summary)
+
+
+def test_scan_point_equals_single_solve(bc2_scan):
+    """The grid point (epsilon 3e-5, alpha_D 0.1, m_chi 0.1) through qedm_jax.solve.solve."""
+    result = qedm_jax.load_scan(bc2_scan[0])
+    model = qedm_jax.make_bc2("dirac", m_chi=SCAN_M_CHI[1], alpha_D=SCAN_ALPHA_D, ratio=3.0,
+                              epsilon=SCAN_EPSILON[1])
+    one = qedm_jax.solve.solve(model)
+    assert int(one.status) == 0
+    np.testing.assert_allclose(result.omega_h2[1, 0, 1], float(one.omega_h2), rtol=VMAP_LOOP_RTOL)
+
+
+def test_scan_resume_loads_finished_chunks(bc2_scan, tmp_path):
+    path = tmp_path / "grid.npz"
+    shutil.copy(bc2_scan[0], path)
+    shutil.copytree(str(bc2_scan[0]) + ".chunks", str(path) + ".chunks")
+    code, stdout, stderr = _main_output([*SCAN_ARGS, "--resume", "--out", str(path)])
+    assert code == 0, stderr
+    assert "loaded" in stderr and "6 converged" in stdout
+    resumed, first = qedm_jax.load_scan(path), qedm_jax.load_scan(bc2_scan[0])
+    for name in ("omega_h2", "status", "num_steps"):
+        np.testing.assert_array_equal(getattr(resumed, name), getattr(first, name))
+
+
+def test_scan_failed_points_are_reported_with_exit_status_0(tmp_path):
+    """--max-steps 16 is too few for any thermalized solve: every point fails, the run does not."""
+    path = tmp_path / "failed.npz"
+    code, stdout, stderr = _main_output(["scan", "--epsilon", "1e-5", "--m-chi", "0.1", "--max-steps", "16",
+                                         "--no-progress", "--out", str(path)])
+    assert code == 0, stderr
+    result = qedm_jax.load_scan(path)
+    assert result.shape == (1, 1, 1) and result.config.max_steps == 16
+    np.testing.assert_array_equal(result.status, qedm_jax.solve.STATUS_MAX_STEPS)
+    assert np.all(np.isnan(result.omega_h2))
+    code_text = f"{qedm_jax.solve.STATUS_MAX_STEPS} ({qedm_jax.solve.STATUS_MESSAGES[qedm_jax.solve.STATUS_MAX_STEPS]}): 1"
+    assert "0 converged, 1 failed" in stdout and code_text in stdout, stdout
+
+
+SCAN_BAD_INPUT = {
+    "mass zero": (("scan", "--epsilon", "1e-5", "--m-chi", "0"), ("--m-chi", "> 0")),
+    "mass range n zero": (("scan", "--epsilon", "1e-5", "--m-chi-range", "0.01", "1", "0"), ("--m-chi-range", ">= 1")),
+    "mass range n fraction": (("scan", "--epsilon", "1e-5", "--m-chi-range", "0.01", "1", "2.5"),
+                              ("--m-chi-range", "integer")),
+    "mass range reversed": (("scan", "--epsilon", "1e-5", "--m-chi-range", "1", "0.01", "3"), ("--m-chi-range", "LO")),
+    "mass missing": (("scan", "--epsilon", "1e-5"), ("--m-chi",)),
+    "epsilon one": (("scan", "--epsilon", "1", "--m-chi", "0.1"), ("--epsilon", "(0, 1)")),
+    "epsilon range zero": (("scan", "--epsilon-range", "0", "1e-4", "3", "--m-chi", "0.1"), ("--epsilon-range", "(0, 1)")),
+    "epsilon both": (("scan", "--epsilon", "1e-5", "--epsilon-range", "1e-6", "1e-4", "3", "--m-chi", "0.1"),
+                     ("--epsilon", "--epsilon-range", "not both")),
+    "alpha zero": (("scan", "--epsilon", "1e-5", "--m-chi", "0.1", "--alpha-d", "0"), ("--alpha-d", "> 0")),
+    "bc2 ratio": (("scan", "--epsilon", "1e-5", "--m-chi", "0.1", "--ratio", "1.9"), ("--ratio", "> 2")),
+    "pseudo-dirac ratio": (("scan", "--species", "pseudo-dirac", "--epsilon", "1e-5", "--m-chi", "0.1", "--ratio",
+                            "2.05"), ("--ratio", "> 2.1")),
+    "delta negative": (("scan", "--species", "pseudo-dirac", "--epsilon", "1e-5", "--m-chi", "0.1", "--delta=-0.1"),
+                       ("--delta", ">= 0")),
+    "secluded ratio": (("scan", "--model", "secluded", "--epsilon", "1e-5", "--alpha-d", "1e-3", "--m-chi", "10",
+                        "--ratio", "0.5"), ("--ratio", "> 1")),
+    "secluded alpha missing": (("scan", "--model", "secluded", "--epsilon", "1e-5", "--m-chi", "10"), ("--alpha-d",)),
+    "secluded species": (("scan", "--model", "secluded", "--species", "dirac", "--epsilon", "1e-5", "--alpha-d",
+                          "1e-3", "--m-chi", "10"), ("--species",)),
+    "secluded Z gap": (("scan", "--model", "secluded", "--epsilon", "0.5", "--alpha-d", "1e-3", "--m-chi", "500",
+                        "--ratio", "5"), ("--m-chi", "--epsilon", "gap")),
+    "chunk zero": (("scan", "--epsilon", "1e-5", "--m-chi", "0.1", "--chunk", "0"), ("--chunk", ">= 1")),
+    "max-steps": (("scan", "--epsilon", "1e-5", "--m-chi", "0.1", "--max-steps", "8"), ("--max-steps", ">= 16")),
+    "unknown model": (("scan", "--model", "vector", "--epsilon", "1e-5", "--m-chi", "0.1"), ("--model",)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCAN_BAD_INPUT))
+def test_scan_bad_input_exits_2(case, capsys, tmp_path):
+    argv, fragments = SCAN_BAD_INPUT[case]
+    out = tmp_path / "scan.npz"
+    line = _main_error(capsys, [*argv, "--out", str(out)])
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert not out.exists() and not pathlib.Path(str(out) + ".chunks").exists()
+
+
+def test_scan_is_exported_at_package_level():
+    from qedm_jax import grids
+
+    assert qedm_jax.scan is grids.scan
+    assert qedm_jax.ScanResult is grids.ScanResult
+    assert qedm_jax.save_scan is grids.save_scan and qedm_jax.load_scan is grids.load_scan
+    assert {"scan", "ScanResult", "save_scan", "load_scan"} <= set(qedm_jax.__all__)
