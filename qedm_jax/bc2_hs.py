@@ -20,8 +20,8 @@ the host between kernel calls. Inputs are numpy arrays (or floats), checked with
 ``ValueError`` before anything is traced; outputs are numpy arrays. The lines here are not
 differentiable (use ``lines.thermal_target`` for gradients of the thermal target).
 
-The kernel is ``solve.solve_unchecked`` with ``SolverConfig.newton_atol = NEWTON_ATOL`` = 1e-2
-(the package default for two temperatures is 1e-3; the first version used ``config.rtol``). The stage residual of diffrax's Kvaerno5 is f_i - F(y_i), and with chi
+The kernel is ``solve.solve_unchecked``; its two-temperature Newton tolerance
+(``SolverConfig.newton_atol``, default ``NEWTON_ATOL`` = 1e-2) was found here first. The stage residual of diffrax's Kvaerno5 is f_i - F(y_i), and with chi
 tightly coupled to the SM the vector field F is a difference of rates ~ lambda ~ 1e10-1e12
 times larger than their difference (lambda = Gamma / H near T ~ m_A / 2 for epsilon a few
 times above the thermal target), so its rounding noise, ~ lambda * 1e-16 per unit of the
@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 #: f-space Cauchy tolerance of the Newton iteration in the implicit stages (module docstring)
-NEWTON_ATOL = 1.0e-2
+NEWTON_ATOL = solve_mod.NEWTON_ATOL_TWO_TEMPERATURE  # 1e-2, the package default
 #: points per kernel call (one compile per chunk size); a call costs ~ chunk solves on a CPU
 DEFAULT_CHUNK = 4
 #: relaxation rate of T_hs towards T per e-fold of x when kinetic equilibrium is imposed
@@ -117,7 +117,6 @@ def bc2_two_temperature_config(**kwargs) -> solve_mod.SolverConfig:
     kwargs.pop("thermalized", None)
     kwargs.setdefault("x0", X0_BC2)
     kwargs.setdefault("x_end", 1.0e4)
-    kwargs.setdefault("newton_atol", NEWTON_ATOL)
     return lines.two_temperature_config(**kwargs)
 
 

@@ -293,9 +293,9 @@ def scan(
         config: ``SolverConfig`` of every solve (static).
         chunk: points per compiled call, >= 1; rounded up to a multiple of the number of
             devices, and lowered to the (rounded) number of points for small grids. Memory
-            grows with it: ~6 MB per point of a chunk on CPU for thermalized BC2 with the
+            grows with it: ~2 MB per point of a chunk on CPU for thermalized BC2 with the
             default config (measured, ``benchmarks/bench_scaling.py``): the default 512
-            needs ~3 GB; raise it on machines (and GPUs) with more memory.
+            needs ~1 GB; raise it on machines (and GPUs) with more memory.
         out: if given, the result is saved there with ``save_scan`` (written as given, no
             suffix added), and every finished chunk to ``<out>.chunks/chunk_<i>.npz``.
         resume: reuse the chunk files under ``<out>.chunks`` written by an earlier run of the

@@ -75,10 +75,12 @@ def test_subgrid_with_the_same_chunk_reuses_the_compilation(grid):
     """A padded 3 x 2 sub-grid with chunk = 36 runs through the same compiled solve and gives the
     same Omega h^2 as the full grid (vmap batch composition only changes rounding)."""
     sub = contour.omega_grid(make_model, ALPHA_D[2:5], EPSILON[3:5], chunk=ALPHA_D.size * EPSILON.size)
-    np.testing.assert_allclose(sub.omega_h2, grid.omega_h2[2:5, 3:5], rtol=VMAP_LOOP_RTOL)
-    # T_hs/T at decoupling is read off a threshold crossing of the 48-point saved trajectory:
-    # the batch-dependent Newton iterations (Cauchy termination at newton_atol = 1e-3) move
-    # it by up to ~2e-3 where Omega h^2 moves by < 3e-4
+    # A vmapped Newton iteration runs until every point of the batch has converged, so the
+    # batch composition changes the stage values within the Cauchy tolerance (newton_atol =
+    # 1e-2): Omega h^2 moves by up to ~3.4e-4 (measured), inside the ~1e-3 accuracy of a
+    # two-temperature solve at rtol 1e-5; T_hs/T at decoupling, read off a threshold crossing of
+    # the 48-point saved trajectory, by up to ~2e-3
+    np.testing.assert_allclose(sub.omega_h2, grid.omega_h2[2:5, 3:5], rtol=3 * VMAP_LOOP_RTOL)
     np.testing.assert_allclose(sub.t_hs_over_t_dec, grid.t_hs_over_t_dec[2:5, 3:5], rtol=10 * VMAP_LOOP_RTOL)
     assert contour._batched_solver(make_model, grid.config)._cache_size() == 1
 
