@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.metadata
+import json
 import os
 import pathlib
 import platform
@@ -67,3 +68,14 @@ def environment(now: datetime.datetime, packages=CORE_PACKAGES) -> dict:
         "machine": platform.machine(),
         "versions": package_versions(packages),
     }
+
+
+def write_results(name: str, now: datetime.datetime, record: dict) -> pathlib.Path:
+    """Write ``record`` (environment, parameters, results) to
+    ``results/<name>_<device>_<date>.json``, with the load average at the end, and print the path."""
+    record = {**record, "load_average_1_5_15min_at_end": [round(v, 2) for v in os.getloadavg()]}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}_{device_slug()}_{now.date().isoformat()}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"# wrote {path}", flush=True)
+    return path

@@ -58,7 +58,7 @@ M_CHI_MEV = np.array([5.0, 10.0, 20.0, 30.0, 50.0, 70.0, 90.0])
 RATIO = 3.0  # m_A / m_chi
 ALPHA_D = 0.1
 EPSILON_PROBE = 1e-5
-from _common import CORE_PACKAGES, RESULTS, device_slug, package_versions
+from _common import CORE_PACKAGES, package_versions, write_results
 
 
 def make_model(m_chi, epsilon):
@@ -90,10 +90,7 @@ def main() -> None:
 
     def save():
         if not args.no_save:
-            RESULTS.mkdir(parents=True, exist_ok=True)
-            path = RESULTS / f"bench_hazma_{device_slug()}_{now.date().isoformat()}.json"
-            path.write_text(json.dumps({**env, "results": rows}, indent=2) + "\n")
-            print(f"# wrote {path}", flush=True)
+            write_results("bench_hazma", now, {**env, "results": rows})
 
     try:
         from hazma.relic_density import relic_density

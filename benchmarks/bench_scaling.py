@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from _common import CORE_PACKAGES, RESULTS, device_slug
+from _common import CORE_PACKAGES, write_results
 from _common import environment as _environment
 ALPHA_D = 0.1
 RATIO = 3.0
@@ -112,10 +112,7 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         rows.append(row)
     if not args.no_save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"bench_scaling_{device_slug()}_{now.date().isoformat()}.json"
-        path.write_text(json.dumps({**env, "results": rows}, indent=2) + "\n")
-        print(f"# wrote {path}", flush=True)
+        write_results("bench_scaling", now, {**env, "results": rows})
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ SCIPY_RTOLS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 ATOL_OVER_RTOL = 1e-2  # qedm_jax default: rtol 1e-6, atol 1e-8
 TIGHT = SolverConfig(rtol=1e-8, atol=1e-10, max_steps=20000)
 REFERENCE_RTOL, REFERENCE_ATOL = 1e-10, 1e-12  # SciPy Radau reference
-from _common import CORE_PACKAGES, RESULTS, device_slug
+from _common import CORE_PACKAGES, write_results
 from _common import environment as _environment
 
 
@@ -211,13 +211,10 @@ def main() -> None:
               "accuracy_matched": bool(good)})
 
     if not args.no_save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"bench_scipy_baseline_{device_slug()}_{now.date().isoformat()}.json"
         params = {"alpha_D": ALPHA_D, "m_A_over_m_chi": RATIO, "species": "dirac", "m_min_GeV": M_MIN_GEV,
                   "m_max_GeV": M_MAX_GEV, "epsilon": "rescaled to Omega h^2 ~ 0.12 from a probe at 1e-5",
                   "reference": {"code": "scipy Radau", "rtol": REFERENCE_RTOL, "atol": REFERENCE_ATOL}}
-        path.write_text(json.dumps({**env, "parameters": params, "results": rows}, indent=2) + "\n")
-        print(f"# wrote {path}", flush=True)
+        write_results("bench_scipy_baseline", now, {**env, "parameters": params, "results": rows})
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import time
 
 import jax
@@ -31,7 +30,7 @@ ALPHA_D = 0.1
 RATIO = 3.0  # m_A / m_chi
 DELTA = 0.1  # Delta / m_chi, pseudo-Dirac only
 M_MIN_GEV, M_MAX_GEV = 1e-3, 2.0
-from _common import RESULTS, device_slug
+from _common import write_results
 from _common import environment as _environment
 
 
@@ -102,12 +101,8 @@ def main() -> None:
                "jax": environment["versions"]["jax"]}
         print(json.dumps(row), flush=True)
         rows.append(row)
-    environment["load_average_1_5_15min_at_end"] = [round(v, 2) for v in os.getloadavg()]
     if not args.no_save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"bench_targets_{device_slug()}_{now.date().isoformat()}.json"
-        path.write_text(json.dumps({**environment, "results": rows}, indent=2) + "\n")
-        print(f"# wrote {path}", flush=True)
+        write_results("bench_targets", now, {**environment, "results": rows})
 
 
 if __name__ == "__main__":

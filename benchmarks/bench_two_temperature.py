@@ -26,7 +26,6 @@ import argparse
 import dataclasses
 import datetime
 import json
-import os
 import pathlib
 import resource
 import time
@@ -44,7 +43,7 @@ M_ZD = 1.0  # GeV
 ALPHA_RANGE = (1e-8, 5e-4)
 EPSILON_RANGE = (1e-13, 1e-4)
 POINT = {"alpha_D": 3.5e-4, "epsilon": 3e-6}
-from _common import RESULTS, device_slug
+from _common import RESULTS, device_slug, write_results
 from _common import environment as _environment
 
 
@@ -156,12 +155,8 @@ def main() -> None:
                "peak_rss_GB_so_far": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)}
         print(json.dumps(row), flush=True)
         rows.append(row)
-    environment["load_average_1_5_15min_at_end"] = [round(v, 2) for v in os.getloadavg()]
     if not args.no_save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        path = RESULTS / f"{stem}.json"
-        path.write_text(json.dumps({**environment, "results": rows}, indent=2) + "\n")
-        print(f"# wrote {path}", flush=True)
+        write_results("bench_two_temperature", now, {**environment, "results": rows})
 
 
 if __name__ == "__main__":
