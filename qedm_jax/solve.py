@@ -239,6 +239,15 @@ def initial_state(model: AbstractModel, config: SolverConfig) -> Float[Array, "2
     Y_inj = (1 + delta) Gamma_n(T0) / (H s) and energy rho_inj = (1 + delta) Gamma_E(T0) / H --
     and T_hs solves rho_bath(T_hs) + n B(T_hs) = rho_inj (bisection in ln T_hs). If Y_inj
     exceeds Y_eq(T0) the hidden sector starts in equilibrium with the SM instead.
+
+    Args:
+        model: parameter point (may be traced).
+        config: ``SolverConfig`` (x0, init_scale, thermalized, gstar are used).
+
+    Returns:
+        ``(ln(T_hs/T), ln Y)`` at x0, shape (2,), dimensionless.
+
+    Source: seed 003 Sec. 2.3 (cold, nearly empty hidden sector); DESIGN.md "The Boltzmann system".
     """
     temperature = model.m_chi / config.x0
     s = sm.entropy_density(temperature, config.gstar)
