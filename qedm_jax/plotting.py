@@ -13,6 +13,7 @@ helpers ``_setup_axes``, ``_draw_limits`` and ``_label_curve`` are meant for oth
 
 from __future__ import annotations
 
+import math
 import pathlib
 import warnings
 
@@ -238,7 +239,8 @@ def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: floa
         ratio: m_V / m_chi of the targets (box text).
         lines: other relic lines (freeze-in lines, thermalization floors), dicts like
             ``targets`` plus optional ``"color"`` and ``"linestyle"``; drawn thinner than the
-            targets (dashed unless given) and named in the legend. None: no such lines.
+            targets (dashed unless given) and named in the legend; the lower y limit is
+            extended to show them if they lie below the ESPP range. None: no such lines.
 
     Returns:
         The matplotlib Figure.
@@ -288,6 +290,10 @@ def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: floa
         (line,) = ax.plot(m_chi, y, linewidth=_EXTRA_LINEWIDTH, zorder=5,
                           label=str(extra.get("label", f"line {i + 1}")), **style)
         handles.append(line)
+    extra_y = [y[np.isfinite(y) & (y > 0.0)] for _, y in prepared_lines]
+    extra_y = np.concatenate(extra_y) if extra_y else np.zeros(0)
+    if extra_y.size and extra_y.min() < ylim[0]:  # freeze-in lines sit decades below the ESPP range
+        ax.set_ylim(10.0 ** math.floor(math.log10(extra_y.min()) - 0.5), ylim[1])
     if prepared and np.any(np.isfinite(prepared[0][1])):
         m_chi, y = prepared[0]
         ok = np.isfinite(y)
