@@ -495,8 +495,13 @@ _X_FREEZE = 20.0  # x = m_chi / T at freeze-out, only to pick g_star for the def
 _ALPHA_HI_OVER_TF = 1.25  # top of the default range / estimated alpha_D^TF (bench grid: 5e-4 at 10 GeV)
 _ALPHA_LO_OVER_HI = 2.0e-5  # bottom / top of the default range (bench grid: 1e-8 at 10 GeV)
 #: alpha_D points of the floor's refinement grid, and its band around the coarse alpha_D^TF
-FLOOR_N_REFINE = 8
-_REFINE_BAND = (0.8, 1.12)
+FLOOR_N_REFINE = 16
+_REFINE_BAND = (0.75, 1.15)
+#: top of the floor's refinement grid in epsilon: the plateau reaches ~1e-2 before chi chibar -> f fbar
+#: lowers alpha_D again (contour.thermalization_floor)
+FLOOR_EPSILON_MAX = 0.1
+#: epsilon points per decade of the floor's refinement grid (a one-decade plateau window needs >= 3)
+FLOOR_EPS_PER_DECADE = 4
 _GRID_MAX_STEPS = 8192  # lines.two_temperature_config
 FLOOR_TOLERANCE = 0.01  # relative alpha_D band of the thermalization floor (DESIGN.md "Derived curves")
 #: secluded freeze-in: alpha_D epsilon^2 on the freeze-in branch (m_chi = 10 GeV, tests/test_contour.py),
@@ -514,7 +519,7 @@ REGIME_NONE = -1
 CONTOUR_COLUMNS = ("m_chi", "m_ZD", "ratio", "alpha_D", "epsilon", "regime", "T_hs_over_T_dec", "slope",
                    "dln_omega_dln_eps", "dln_omega_dln_alpha", "direction", "n_failed")
 FLOOR_COLUMNS = ("ratio", "m_chi", "m_ZD", "epsilon_min", "alpha_D_at_epsilon_min", "epsilon_TF", "alpha_D_TF",
-                 "status", "T_hs_over_T_TF", "drift", "method", "refined", "n_failed")
+                 "status", "T_hs_over_T_TF", "spread", "method", "refined", "n_failed")
 BC2_FLOOR_COLUMNS = ("m_chi", "epsilon_TF", "Y_TF", "omega_h2", "status")
 FREEZE_IN_COLUMNS = {"secluded": ("m_chi", "m_ZD", "epsilon", "omega_h2", "status"),
                      "bc2": ("m_chi", "epsilon", "Y_BC2", "omega_h2", "status")}
@@ -525,7 +530,7 @@ FLOOR_STATUS_MESSAGES = {
     FLOOR_NO_FREEZE_OUT: "no freeze-out branch with finite slopes on the grid: no floor (raise --alpha-d-range)",
     FLOOR_BELOW_GRID: "epsilon_TF lies below the first freeze-out point of the grid (NaN)",
 }
-FLOOR_METHODS = ("stationary", "median", "flattest", "reference")
+FLOOR_METHODS = ("plateau", "flattest", "reference")
 _DIRECTIONS = ("epsilon", "alpha_D")
 _COST_NOTE = ("cost: ~0.1-0.3 s per grid point on one CPU core, plus a 30-80 s compilation per (m_chi, ratio); "
               "memory ~30 MB per point of a chunk")
@@ -772,7 +777,12 @@ def _cmd_contour(args) -> int:
 
 def _floor_of(spec: GridSpec, m_chi: float, ratio: float, tolerance: float, n_refine: int, chunk: int,
               clock: _Clock) -> dict[str, float]:
-    """epsilon_min and the thermalization floor at one (m_chi, ratio): one CSV row of FLOOR_COLUMNS."""
+    """epsilon_min and the thermalization floor at one (m_chi, ratio): one CSV row of FLOOR_COLUMNS.
+
+    The coarse grid gives epsilon_min and a first alpha_D^TF; with ``n_refine >= 2`` a second
+    grid of ``n_refine`` alpha_D in ``_REFINE_BAND`` around it and ``FLOOR_EPS_PER_DECADE``
+    epsilon per decade up to ``FLOOR_EPSILON_MAX`` (where the plateau lies) gives the floor.
+    """
     row = {name: math.nan for name in FLOOR_COLUMNS}
     row.update(ratio=ratio, m_chi=m_chi, m_ZD=m_chi / ratio, refined=0, method=-1)
     alpha = spec.alpha_axis(m_chi)
@@ -785,18 +795,20 @@ def _floor_of(spec: GridSpec, m_chi: float, ratio: float, tolerance: float, n_re
     row["epsilon_min"], row["alpha_D_at_epsilon_min"] = contour.epsilon_min(relic)
     try:
         floor = contour.thermalization_floor(relic, tolerance)
-    except ValueError:
-        row.update(status=FLOOR_NO_FREEZE_OUT, n_failed=n_failed)
-        return row
-    if n_refine >= 2:
-        # a second grid around the coarse alpha_D^TF resolves the 1% band (contour.thermalization_floor)
-        # epsilon from the last coarse freeze-out point below the band (the band entry is bracketed) up
-        fine_alpha = floor.alpha_D_TF * np.geomspace(*_REFINE_BAND, n_refine)
-        below = relic.freeze_out & (relic.alpha_D < _REFINE_BAND[0] * floor.alpha_D_TF)
+        alpha_estimate = floor.alpha_D_TF
+    except ValueError:  # no freeze-out points, or too few per decade of epsilon on the coarse grid
+        floor = None
+        out = relic.alpha_D[relic.freeze_out]
+        alpha_estimate = float(np.max(out)) if out.size else None
+    if n_refine >= 2 and alpha_estimate is not None:
+        # epsilon from the last coarse freeze-out point below the band (the band entry is bracketed)
+        fine_alpha = alpha_estimate * np.geomspace(*_REFINE_BAND, n_refine)
+        below = relic.freeze_out & (relic.alpha_D < _REFINE_BAND[0] * alpha_estimate)
         eps_lo = float(np.max(relic.epsilon[below])) if np.any(below) else row["epsilon_min"]
-        eps_lo = min(max(spec.epsilon_range[0], eps_lo), 0.1 * spec.epsilon_range[1])
-        fine_eps = np.geomspace(eps_lo, spec.epsilon_range[1], spec.n_eps)
-        fine = _omega_grid(spec, m_chi, ratio, fine_alpha, fine_eps, chunk)
+        eps_hi = max(spec.epsilon_range[1], FLOOR_EPSILON_MAX)
+        eps_lo = min(max(spec.epsilon_range[0], eps_lo), 1e-3 * eps_hi)
+        n_eps = int(math.ceil(FLOOR_EPS_PER_DECADE * math.log10(eps_hi / eps_lo))) + 1
+        fine = _omega_grid(spec, m_chi, ratio, fine_alpha, np.geomspace(eps_lo, eps_hi, n_eps), chunk)
         n_failed += int(np.sum(~fine.ok))
         try:
             fine_floor = contour.thermalization_floor(contour.relic_contour(fine, spec.omega_h2), tolerance)
@@ -807,8 +819,11 @@ def _floor_of(spec: GridSpec, m_chi: float, ratio: float, tolerance: float, n_re
             row["refined"] = 1
         else:
             clock(f"floor m_chi = {m_chi:g} GeV: the refinement grid gave no floor; keeping the coarse one")
+    if floor is None:
+        row.update(status=FLOOR_NO_FREEZE_OUT, n_failed=n_failed)
+        return row
     row.update(epsilon_TF=floor.epsilon_TF, alpha_D_TF=floor.alpha_D_TF, T_hs_over_T_TF=floor.t_hs_over_t_dec,
-               drift=floor.drift, method=FLOOR_METHODS.index(floor.method), n_failed=n_failed,
+               spread=floor.spread, method=FLOOR_METHODS.index(floor.method), n_failed=n_failed,
                status=FLOOR_OK if math.isfinite(floor.epsilon_TF) else FLOOR_BELOW_GRID)
     return row
 
@@ -917,15 +932,17 @@ def _cmd_floor(args) -> int:
     header.update({
         "rows": "one per (ratio, m_chi): minimum mixing and thermalization floor (seed 003 Sec. 2.3, Fig. 3)",
         "epsilon_min": "minimum photon-like epsilon on the relic contour (contour.epsilon_min, parabola-refined)",
-        "epsilon_TF": (f"thermalization floor: smallest epsilon with |alpha_D / alpha_D_TF - 1| <= {args.tolerance:g} "
-                       "on the freeze-out branch (contour.thermalization_floor)"),
-        "alpha_D_TF": "alpha_D where the relic contour becomes epsilon-independent (method column)",
+        "epsilon_TF": (f"thermalization floor: smallest epsilon beyond which |alpha_D / alpha_D_TF - 1| <= "
+                       f"{args.tolerance:g} up to the plateau, on the freeze-out branch (contour.thermalization_floor)"),
+        "alpha_D_TF": ("alpha_D where the relic contour becomes epsilon-independent: median alpha_D of the flattest "
+                       "one-decade epsilon window of the freeze-out branch (method column)"),
         "T_hs_over_T_TF": "T_hs / T at decoupling at epsilon_TF",
-        "drift": "relative fall (max - min) / alpha_D_TF of alpha_D beyond the plateau point",
+        "spread": "relative spread (max - min) / alpha_D_TF of alpha_D over the plateau window (one decade in epsilon)",
         "method": "; ".join(f"{i} = {name}" for i, name in enumerate(FLOOR_METHODS)) + "; -1 = none",
         "refined": (f"1 = floor from a second grid of {args.n_refine} alpha_D in {_REFINE_BAND[0]:g}..{_REFINE_BAND[1]:g} "
-                    f"x the coarse alpha_D_TF and {spec.n_eps} epsilon from the last coarse contour point below that "
-                    "band to the top of the range; 0 = coarse grid only (no refinement, or it found no floor)"),
+                    f"x the coarse alpha_D_TF and {FLOOR_EPS_PER_DECADE} epsilon per decade from the last coarse contour "
+                    f"point below that band to max(top of the range, {FLOOR_EPSILON_MAX:g}); 0 = coarse grid only (no "
+                    "refinement, or it found no floor)"),
         "status": "; ".join(f"{k} = {v}" for k, v in FLOOR_STATUS_MESSAGES.items()),
         "grid": (f"{spec.n_alpha} x {spec.n_eps} log-spaced; alpha_D "
                  + ("per mass from qedm_jax.cli.default_alpha_range" if spec.alpha_range is None
@@ -933,7 +950,7 @@ def _cmd_floor(args) -> int:
                  + f"; epsilon {spec.epsilon_range[0]:g}..{spec.epsilon_range[1]:g}"),
     })
     clock(f"floor: {spec.ratios.size} ratio(s) x {spec.masses.size} mass(es), {spec.n_alpha} x {spec.n_eps} grid "
-          f"(+ {args.n_refine} x {spec.n_eps} refinement) each ({_COST_NOTE})")
+          f"(+ {args.n_refine} alpha_D x {FLOOR_EPS_PER_DECADE} epsilon per decade refinement) each ({_COST_NOTE})")
     rows = []
     for ratio in spec.ratios:
         for m in spec.masses:
@@ -947,7 +964,8 @@ def _cmd_floor(args) -> int:
             if row["n_failed"] > 0:
                 doubts.append(f"{row['n_failed']} grid points failed (raise --max-steps?)")
             if row["method"] == FLOOR_METHODS.index("flattest"):
-                doubts.append("alpha_D_TF from the flattest point: no maximum or flat part on the grid")
+                doubts.append(f"no plateau flat to {args.tolerance:g} on the grid: alpha_D_TF from the flattest window "
+                                  f"(spread {row['spread']:.2%})")
             if row["T_hs_over_T_TF"] < 0.5:
                 doubts.append(f"T_hs/T at decoupling at the floor is {row['T_hs_over_T_TF']:.2g} (not thermalized)")
             if doubts:

@@ -39,6 +39,7 @@ __all__ = [
     "CONTOUR_N_SAVE",
     "DECOUPLING_RTOL",
     "DEFAULT_CHUNK",
+    "PLATEAU_WINDOW_DECADES",
     "REGIMES",
     "OmegaGrid",
     "RelicContour",
@@ -67,6 +68,8 @@ REGIMES = ("freeze-in", "reannihilation", "leak-in", "secluded freeze-out", "unc
 _K_REANNIHILATION = 0.5  # k above this: steep, reannihilation (k = +inf at epsilon_min)
 _K_FLAT = 0.05  # |k| below this: epsilon-independent (secluded freeze-out / plateau)
 _T_RATIO_THERMALIZED = 0.5  # T_hs/T at decoupling above this: hidden sector (nearly) thermalized
+#: width in decades of epsilon of the window in which ``thermalization_floor`` looks for the plateau
+PLATEAU_WINDOW_DECADES = 1.0
 
 
 def contour_config(**kwargs) -> solve_mod.SolverConfig:
@@ -571,90 +574,94 @@ class ThermalizationFloor:
     """The thermalization floor of one relic contour (``thermalization_floor``).
 
     Attributes:
-        alpha_D_TF: alpha_D where the relic curve becomes epsilon-independent.
-        epsilon_TF: the smallest epsilon at which alpha_D(epsilon) is within ``tolerance`` of
-            alpha_D_TF (NaN when the first freeze-out point is already inside: the floor lies
-            below the grid).
-        epsilon_plateau: epsilon of the point that defined alpha_D_TF (the stationary point,
-            or the middle of the flat points).
-        method: ``"stationary"`` (first maximum of alpha_D(epsilon)), ``"median"`` (median of
-            the flat points), ``"flattest"`` (fallback) or ``"reference"`` (given value).
+        alpha_D_TF: alpha_D where the relic curve is epsilon-independent (the plateau).
+        epsilon_TF: the smallest epsilon beyond which alpha_D(epsilon) stays within
+            ``tolerance`` of alpha_D_TF up to the plateau (NaN when every freeze-out point
+            below the plateau is inside: the floor lies below the grid).
+        epsilon_plateau: geometric centre of the plateau window.
+        plateau_range: ``(lo, hi)`` epsilon of the first and last point of the plateau window.
+        method: ``"plateau"`` (the flattest window is flat to within ``tolerance``),
+            ``"flattest"`` (no window that flat on the grid: alpha_D_TF is the median of the
+            flattest one, judge it on ``plot_alpha_d_vs_epsilon``) or ``"reference"`` (given
+            value).
         tolerance: relative band |alpha_D / alpha_D_TF - 1| used for epsilon_TF.
-        n_flat: freeze-out points with |d ln alpha_D / d ln epsilon| < 0.05.
+        n_plateau: freeze-out points in the plateau window.
         t_hs_over_t_dec: T_hs / T at decoupling at epsilon_TF (log-interpolated; NaN when
             epsilon_TF is).
-        drift: relative spread (max - min) / alpha_D_TF of alpha_D over the freeze-out points
-            at epsilon >= epsilon_plateau: how epsilon-independent the "plateau" really is.
+        spread: relative spread (max - min) / alpha_D_TF of alpha_D over the plateau window:
+            how epsilon-independent the plateau really is.
     """
 
     alpha_D_TF: float
     epsilon_TF: float
     epsilon_plateau: float
+    plateau_range: tuple[float, float]
     method: str
     tolerance: float
-    n_flat: int
+    n_plateau: int
     t_hs_over_t_dec: float
-    drift: float
+    spread: float
 
 
-def _first_maximum(ln_eps, ln_alpha, slope):
-    """First sign change + -> - of the contour slope k(ln eps): (ln eps, ln alpha) of the
-    maximum of alpha_D(epsilon) by a parabola through the three points around it, or None."""
-    for j in range(slope.size - 1):
-        if slope[j] > 0.0 >= slope[j + 1]:
-            lo, hi = max(j - 1, 0), min(j + 2, slope.size - 1)
-            if hi - lo == 2 and np.all(np.diff(ln_eps[lo : hi + 1]) > 0.0):
-                a2, a1, a0 = np.polyfit(ln_eps[lo : hi + 1], ln_alpha[lo : hi + 1], 2)
-                if a2 < 0.0:
-                    x_v = -a1 / (2.0 * a2)
-                    if ln_eps[j] <= x_v <= ln_eps[j + 1]:
-                        return x_v, a0 - a1**2 / (4.0 * a2)
-            f = slope[j] / (slope[j] - slope[j + 1])  # linear zero of k, alpha from the larger end
-            x_v = ln_eps[j] + f * (ln_eps[j + 1] - ln_eps[j])
-            return x_v, max(ln_alpha[j], ln_alpha[j + 1])
-    return None
+#: minimum number of contour points in a plateau window
+_PLATEAU_MIN_POINTS = 3
+
+
+def _flattest_window(ln_eps, ln_alpha, width):
+    """Indices (i, j) of the window ln_eps[i..j] spanning >= 0.9 ``width`` in ln epsilon with
+    at least ``_PLATEAU_MIN_POINTS`` points and the smallest spread of ln alpha (the first of
+    equal ones), or None."""
+    best, best_spread = None, math.inf
+    for i in range(ln_eps.size):
+        inside = np.flatnonzero((ln_eps >= ln_eps[i]) & (ln_eps <= ln_eps[i] + width + 1e-12))
+        j = int(inside[-1])
+        if j - i + 1 < _PLATEAU_MIN_POINTS or ln_eps[j] - ln_eps[i] < 0.9 * width:
+            continue
+        spread = float(np.ptp(ln_alpha[i : j + 1]))
+        if spread < best_spread - 1e-12:
+            best, best_spread = (i, j), spread
+    return best
 
 
 def thermalization_floor(contour_or_grid, tolerance: float = 0.01, alpha_reference: float | None = None,
-                         omega_h2: float = c.OMEGA_H2_PLANCK) -> ThermalizationFloor:
+                         omega_h2: float = c.OMEGA_H2_PLANCK,
+                         window_decades: float = PLATEAU_WINDOW_DECADES) -> ThermalizationFloor:
     """Thermalization floor (alpha_D^TF, epsilon_TF) of a relic contour (seed 003 Sec. 2.3;
     DESIGN.md "Derived curves").
 
     Only the freeze-out side of the contour is used (dL/d ln alpha_D < 0, L = ln(Omega /
-    target): beyond epsilon_min), read as alpha_D(epsilon) in increasing epsilon, with the
-    local contour slope k = d ln alpha_D / d ln epsilon of ``relic_contour``.
+    target): beyond epsilon_min), read as alpha_D(epsilon) in increasing epsilon.
 
     alpha_D^TF, "the value of alpha_D at which the relic abundance curve becomes
-    epsilon-independent" (seed 003 Sec. 2.3), is taken as the first of:
+    epsilon-independent" (seed 003 Sec. 2.3), is the median alpha_D of the *plateau window*:
+    of all windows of the freeze-out branch spanning ``window_decades`` in epsilon (at least
+    90% of it, and at least three contour points), the one where alpha_D varies least
+    (smallest (max - min) of ln alpha_D). The method is ``"plateau"`` when that spread is
+    within ``tolerance``, else ``"flattest"`` (the grid holds no plateau that flat: extend the
+    epsilon range, or judge the curve). ``alpha_reference`` replaces alpha_D^TF by an external
+    value (``"reference"``), e.g. the fully thermalized (T_hs = T) alpha_D.
 
-    1. ``"stationary"``: the first point where k changes sign from + to -, i.e. the first
-       maximum of alpha_D(epsilon), located by a parabola in (ln epsilon, ln alpha_D) through
-       the three contour points around it (linear zero of k if that fails). This is the
-       strict meaning of "epsilon-independent" and does not depend on where the grid ends.
-    2. ``"median"``: if k never turns negative (a monotone approach to a plateau), the median
-       alpha_D of the points with |k| < 0.05.
-    3. ``"flattest"``: otherwise the alpha_D of the point with the smallest |k|.
+    epsilon_TF, "the smallest epsilon beyond which the relic alpha_D stays within
+    ``tolerance`` of alpha_D^TF": walking DOWN in epsilon from the first point of the plateau
+    window, the first point outside the band; epsilon_TF is interpolated linearly in ln epsilon
+    between it and the point above (inside). Walking down (not up from epsilon_min) keeps the
+    leak-in branch, which crosses the band on its way to an overshoot, from counting.
 
-    ``alpha_reference`` replaces it by an external value (``"reference"``), e.g. the fully
-    thermalized (T_hs = T) alpha_D of DESIGN.md.
-
-    epsilon_TF: the first epsilon (walking up the freeze-out branch from epsilon_min) at which
-    |alpha_D / alpha_D^TF - 1| <= ``tolerance``, interpolated linearly in ln epsilon between
-    the last point outside and the first point inside the band. With the stationary
-    alpha_D^TF this is the lower edge of the band around the maximum.
-
-    What the secluded model gives (m_chi = 10 GeV, m_ZD = 1 GeV, photon-like epsilon): leak-in
-    (k ~ 0.25) up to epsilon ~ 1e-6, a maximum alpha_D ~ 4.0e-4 at epsilon ~ 2.5e-6, then no
-    flat plateau: alpha_D falls slowly (k ~ -0.02 to -0.03, ~10% by epsilon = 1e-4). That fall
-    is not chi chibar -> SM annihilation (<sigma v>_SM / <sigma v>_ZDZD ~ 1e-6 at epsilon =
-    1e-4) but the hidden-sector temperature during freeze-out, which the chi chibar <-> f fbar
-    energy exchange alone (seed 003 Eq. 2.14) keeps only partly equal to T through the QCD
-    crossover. Hence the stationary point rather than a median over a "plateau", and
-    ``drift`` reports the fall beyond it.
+    What the secluded model gives (m_ZD = m_chi / 10, photon-like epsilon, 13 epsilon per
+    6 decades with alpha_D from 3-point fits, see tests/test_two_temperature.py): at m_chi =
+    10 GeV leak-in up to epsilon ~ 1e-6, an overshoot to +8% over the one-temperature alpha_D
+    at epsilon ~ 3e-6, then alpha_D settles by epsilon ~ 1e-4 on a plateau 3.1-3.5% BELOW the
+    one-temperature value (3.57-3.59e-4 for epsilon = 1e-4..1e-2: Z_D exchanges no energy with
+    the SM, so once the hidden sector decouples it evolves on its own through the QCD
+    crossover), and chi chibar -> f fbar lowers alpha_D again above epsilon ~ 1e-2. At 100 GeV
+    the plateau (3e-4..1e-2) lies 0.4% below the one-temperature alpha_D; at 1 GeV alpha_D
+    still rises slowly (by ~6% from 1e-4 to 3e-3) into the chi chibar -> f fbar fall, so the
+    flattest window there spans more than 1% (``"flattest"``). A grid must therefore reach
+    epsilon ~ 1e-2 (``qedm floor`` refines up to ``FLOOR_EPSILON_MAX``).
 
     The accuracy is that of the contour interpolation: for a 1% band alpha_D near
-    alpha_D^TF must be resolved to well below 1% (alpha_D steps of ~10-15% around the
-    plateau and several epsilon columns per decade); a coarse grid gives a coarse floor.
+    alpha_D^TF must be resolved to well below 1% (alpha_D steps of a few % around the plateau
+    and several epsilon columns per decade); a coarse grid gives a coarse floor.
 
     Args:
         contour_or_grid: ``RelicContour``, or an ``OmegaGrid`` (its ``relic_contour`` at
@@ -662,45 +669,46 @@ def thermalization_floor(contour_or_grid, tolerance: float = 0.01, alpha_referen
         tolerance: relative band on alpha_D, in (0, 1).
         alpha_reference: external alpha_D^TF, > 0 (None: from the contour).
         omega_h2: target, only used when a grid is given.
+        window_decades: width of the plateau window in decades of epsilon, > 0.
 
     Returns:
         ``ThermalizationFloor``.
 
     Raises:
-        ValueError: tolerance outside (0, 1); alpha_reference not finite and > 0; a contour
-            without freeze-out points with finite slopes.
+        ValueError: tolerance outside (0, 1); window_decades not > 0; alpha_reference not
+            finite and > 0; a contour without freeze-out points, or with fewer than three
+            in any window of ``window_decades`` (the grid is too coarse in epsilon).
     """
     if not 0.0 < tolerance < 1.0:
         raise ValueError(f"tolerance must be in (0, 1), got {tolerance}")
+    if not (math.isfinite(window_decades) and window_decades > 0.0):
+        raise ValueError(f"window_decades must be > 0, got {window_decades}")
     if alpha_reference is not None and not (math.isfinite(alpha_reference) and alpha_reference > 0.0):
         raise ValueError(f"alpha_reference must be finite and > 0, got {alpha_reference}")
     contour = relic_contour(contour_or_grid, omega_h2) if isinstance(contour_or_grid, OmegaGrid) else contour_or_grid
-    branch = contour.select(contour.freeze_out & np.isfinite(contour.slope))
+    branch = contour.select(contour.freeze_out & np.isfinite(contour.alpha_D) & np.isfinite(contour.epsilon))
     if len(branch) == 0:
-        raise ValueError("the contour has no freeze-out points (d ln Omega / d ln alpha_D < 0) with finite slopes")
+        raise ValueError("the contour has no freeze-out points (d ln Omega / d ln alpha_D < 0)")
     order = np.argsort(branch.epsilon, kind="stable")
-    eps, alpha, slope = branch.epsilon[order], branch.alpha_D[order], branch.slope[order]
+    eps, alpha = branch.epsilon[order], branch.alpha_D[order]
     t_dec = branch.t_hs_over_t_dec[order]
     ln_eps, ln_alpha = np.log(eps), np.log(alpha)
-    flat = np.abs(slope) < _K_FLAT
-    peak = _first_maximum(ln_eps, ln_alpha, slope)
-    if peak is not None:
-        method, ln_eps_plateau, alpha_tf = "stationary", peak[0], math.exp(peak[1])
-    elif np.any(flat):
-        method, alpha_tf = "median", float(np.median(alpha[flat]))
-        ln_eps_plateau = float(np.median(ln_eps[flat]))
-    else:
-        i = int(np.argmin(np.abs(slope)))
-        method, ln_eps_plateau, alpha_tf = "flattest", float(ln_eps[i]), float(alpha[i])
+    window = _flattest_window(ln_eps, ln_alpha, window_decades * math.log(10.0))
+    if window is None:
+        raise ValueError(f"no window of {window_decades:g} decades in epsilon holds {_PLATEAU_MIN_POINTS} freeze-out "
+                         "points: the grid is too coarse in epsilon or too short")
+    i0, i1 = window
+    spread = float(np.ptp(alpha[i0 : i1 + 1]))
+    alpha_tf = float(math.exp(np.median(ln_alpha[i0 : i1 + 1])))
+    method = "plateau" if spread <= tolerance * alpha_tf else "flattest"
     if alpha_reference is not None:
         method, alpha_tf = "reference", float(alpha_reference)
-    beyond = ln_eps >= ln_eps_plateau - 1e-12
-    drift = float(np.ptp(alpha[beyond]) / alpha_tf) if np.any(beyond) else math.nan
     deviation = np.abs(alpha / alpha_tf - 1.0)
-    inside = np.flatnonzero(deviation <= tolerance)
     eps_tf = t_tf = math.nan
-    if inside.size and inside[0] > 0:
-        j = int(inside[0]) - 1
+    inside = np.flatnonzero(deviation[i0 : i1 + 1] <= tolerance)
+    outside = np.flatnonzero(deviation[: i0 + (int(inside[0]) if inside.size else 0)] > tolerance)
+    if inside.size and outside.size:
+        j = int(outside[-1])  # the last point outside the band below the plateau; j + 1 is inside
         d0, d1 = deviation[j], deviation[j + 1]
         f = (d0 - tolerance) / (d0 - d1)
         eps_tf = math.exp((1.0 - f) * ln_eps[j] + f * ln_eps[j + 1])
@@ -709,12 +717,13 @@ def thermalization_floor(contour_or_grid, tolerance: float = 0.01, alpha_referen
     return ThermalizationFloor(
         alpha_D_TF=alpha_tf,
         epsilon_TF=eps_tf,
-        epsilon_plateau=math.exp(ln_eps_plateau),
+        epsilon_plateau=float(math.sqrt(eps[i0] * eps[i1])),
+        plateau_range=(float(eps[i0]), float(eps[i1])),
         method=method,
         tolerance=float(tolerance),
-        n_flat=int(np.sum(flat)),
+        n_plateau=int(i1 - i0 + 1),
         t_hs_over_t_dec=t_tf,
-        drift=drift,
+        spread=spread / alpha_tf,
     )
 
 

@@ -428,7 +428,7 @@ def plot_alpha_d_vs_epsilon(contour, floor, out=None):
     freeze-out points (d ln Omega / d ln alpha_D < 0) sorted by epsilon and coloured by
     regime; below, the same points as alpha_D / alpha_D^TF - 1 in per cent, zoomed to
     [-10, +5] tolerances, with the +-tolerance band. Both mark alpha_D^TF, epsilon_TF and the
-    epsilon that defined alpha_D^TF.
+    plateau window that defined alpha_D^TF.
 
     Args:
         contour: ``qedm_jax.contour.RelicContour``.
@@ -459,8 +459,8 @@ def plot_alpha_d_vs_epsilon(contour, floor, out=None):
         if np.isfinite(floor.epsilon_TF):
             ax.axvline(floor.epsilon_TF, color=_FLOOR_COLOR, linestyle=":", linewidth=1.2, zorder=1,
                        label=rf"$\epsilon_{{TF}} = {floor.epsilon_TF:.3g}$" if ax is top else None)
-        ax.axvline(floor.epsilon_plateau, color="#555555", linestyle="-.", linewidth=0.8, zorder=1,
-                   label=r"$\epsilon$ defining $\alpha_D^{TF}$" if ax is top else None)
+        ax.axvspan(*floor.plateau_range, color="#555555", alpha=0.12, zorder=0,
+                   label=r"plateau window (defines $\alpha_D^{TF}$)" if ax is top else None)
     top.set_yscale("log")
     top.axhline(a_tf, color=_FLOOR_COLOR, linestyle="--", linewidth=1.0, zorder=1,
                 label=rf"$\alpha_D^{{TF}} = {a_tf:.4g}$ ({floor.method})")
@@ -471,8 +471,8 @@ def plot_alpha_d_vs_epsilon(contour, floor, out=None):
     top.set_ylabel(r"$\alpha_D$ on the relic contour")
     bottom.set_ylabel(r"$\alpha_D / \alpha_D^{TF} - 1$ [%]")
     bottom.set_xlabel(r"$\epsilon$ (photon-like)")
-    top.set_title(rf"freeze-out branch, $m_\chi = {contour.m_chi:g}$ GeV; $\alpha_D$ falls by "
-                  rf"{100 * floor.drift:.1f}% beyond $\alpha_D^{{TF}}$", fontsize=10)
+    top.set_title(rf"freeze-out branch, $m_\chi = {contour.m_chi:g}$ GeV; $\alpha_D$ varies by "
+                  rf"{100 * floor.spread:.1f}% over the plateau window", fontsize=10)
     top.legend(loc="lower right", fontsize=7.5, framealpha=0.9)
     bottom.legend(loc="lower right", fontsize=7.5, framealpha=0.9)
     _save(fig, out)

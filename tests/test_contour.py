@@ -1,15 +1,15 @@
 """Relic contour, regimes, epsilon_min and thermalization floor (seed 003 Sec. 2.3, Figs. 2-3).
 
 The physics tests share ONE compiled two-temperature solve (``contour.contour_config()``,
-``SecludedDirac`` at m_chi = 10 GeV, m_ZD = 1 GeV) on one coarse 6 x 6 (alpha_D, epsilon)
-grid, ~40 s compile + ~10 s run on 2 CPU cores. The definitions (crossings, slopes, regimes,
+``SecludedDirac`` at m_chi = 10 GeV, m_ZD = 1 GeV) on one coarse 6 x 11 (alpha_D, epsilon)
+grid, ~40 s compile + ~15 s run on 2 CPU cores. The definitions (crossings, slopes, regimes,
 floor) are also checked on analytic Omega grids, which need no solve.
 
-Reference numbers from finer grids of the same solver (exploration, this commit's code):
+Reference numbers from finer grids and root finds of the same solver (exploration):
 epsilon_min ~ 3e-10 at alpha_D ~ 1-3e-5 with T_hs/T ~ 7.5e-3 at decoupling; alpha_D(epsilon)
-on the freeze-out branch peaks at alpha_D ~ 3.98e-4 at epsilon ~ 2.7e-6 (stationary
-floor: epsilon_TF = 1.66e-6 for a 1% band, T_hs/T ~ 0.71 at decoupling), then falls ~10% by
-epsilon = 1e-4.
+on the freeze-out branch overshoots to ~3.98e-4 at epsilon ~ 3e-6 (leak-in), then settles on a
+plateau of 3.57-3.59e-4 for epsilon = 1e-4 .. 1e-2 (3.3% below the one-temperature value,
+tests/test_two_temperature.py); chi chibar -> f fbar lowers it above epsilon ~ 1e-2.
 """
 
 from __future__ import annotations
@@ -38,10 +38,12 @@ CONTOUR_FREEZE_IN_RTOL = 0.05
 
 M_CHI = 10.0  # GeV
 M_ZD = 1.0  # GeV, m_chi = 10 m_ZD (seed 003 Fig. 2)
-# freeze-in (small alpha_D) ... epsilon_min (~1e-5) ... leak-in ... plateau (alpha_D ~ 3.8e-4);
-# alpha_D >= 1e-3 at epsilon >= 1e-6 is avoided: those thermalized points need > 8192 steps
+# freeze-in (small alpha_D) ... epsilon_min (~1e-5) ... leak-in ... plateau (alpha_D ~ 3.58e-4);
+# alpha_D >= 1e-3 at epsilon >= 1e-6 is avoided: those thermalized points need > 8192 steps.
+# epsilon: one column per decade up to 1e-5, then two per decade so that the plateau (1e-4 .. 1e-2)
+# holds three contour points per decade window
 ALPHA_D = np.array([1e-7, 1e-6, 1e-5, 1e-4, 3.2e-4, 4.2e-4])
-EPSILON = np.geomspace(1e-10, 1e-5, 6)
+EPSILON = np.concatenate([np.geomspace(1e-10, 1e-6, 5), np.geomspace(1e-5, 10**-2.5, 6)])
 
 
 def make_model(alpha_d, epsilon):
@@ -51,7 +53,7 @@ def make_model(alpha_d, epsilon):
 
 @pytest.fixture(scope="module")
 def grid():
-    return contour.omega_grid(make_model, ALPHA_D, EPSILON)
+    return contour.omega_grid(make_model, ALPHA_D, EPSILON, chunk=ALPHA_D.size * EPSILON.size)  # one chunk
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +65,16 @@ def relic(grid):
 
 
 def test_grid_converges_and_saves_decoupling(grid):
-    assert grid.shape == (6, 6) and np.all(grid.ok)
+    assert grid.shape == (6, 11) and np.all(grid.ok)
     assert np.all(np.isfinite(grid.omega_h2)) and np.all(grid.omega_h2 > 0.0)
-    assert grid.y.shape == (6, 6, contour.CONTOUR_N_SAVE) and grid.x.shape == (contour.CONTOUR_N_SAVE,)
+    assert grid.y.shape == (6, 11, contour.CONTOUR_N_SAVE) and grid.x.shape == (contour.CONTOUR_N_SAVE,)
     # the yield is frozen at x_end: decoupling well before it, T_hs colder than or close to T
     assert np.all(grid.x_dec < 0.1 * grid.config.x_end)
     assert np.all((grid.t_hs_over_t_dec > 0.0) & (grid.t_hs_over_t_dec < 1.2))
 
 
 def test_subgrid_with_the_same_chunk_reuses_the_compilation(grid):
-    """A padded 3 x 2 sub-grid with chunk = 36 runs through the same compiled solve and gives the
+    """A padded 3 x 2 sub-grid with chunk = 66 runs through the same compiled solve and gives the
     same Omega h^2 as the full grid (vmap batch composition only changes rounding)."""
     sub = contour.omega_grid(make_model, ALPHA_D[2:5], EPSILON[3:5], chunk=ALPHA_D.size * EPSILON.size)
     # A vmapped Newton iteration runs until every point of the batch has converged, so the
@@ -114,23 +116,32 @@ def test_epsilon_min_floor_and_temperatures(relic):
     floor = contour.thermalization_floor(relic)
     # epsilon_min: fine grids give ~3e-10 at alpha_D ~ 1-3e-5 (module docstring)
     assert 2e-10 < eps_min < 5e-10 and 3e-6 < alpha_at_min < 5e-5
-    # alpha_D^TF: 3.6-4.0e-4 on fine grids (maximum 3.98e-4, 3.57e-4 at epsilon = 1e-4)
-    assert 3.4e-4 < floor.alpha_D_TF < 4.2e-4
-    # epsilon_TF: 1.66e-6 on a fine grid; the coarse epsilon steps (one decade) bias it upwards
-    assert eps_min < floor.epsilon_TF and 1e-6 < floor.epsilon_TF <= 1e-5
+    # alpha_D^TF: the plateau, 3.57-3.59e-4 from root finds at epsilon = 1e-4 .. 1e-2 (module docstring);
+    # the coarse grid's log-log interpolation across 30% alpha_D steps gives 3.56e-4
+    assert floor.method == "plateau" and 3.5e-4 < floor.alpha_D_TF < 3.65e-4 and floor.spread < 0.01
+    assert floor.plateau_range[0] >= 1e-4 and floor.plateau_range[1] <= 10**-2.5
+    # epsilon_TF: alpha_D is 1.7% above the plateau at 3.2e-5 (leak-in overshoot) and inside at 1e-4
+    assert eps_min < floor.epsilon_TF and 3e-5 < floor.epsilon_TF < 1e-4
     # T_hs/T at decoupling: ~1e-2 at epsilon_min (seed 003 Sec. 3.1: "about 100 times colder"),
     # order one at the floor. Below 1 there because the hidden sector, coupled to the SM only
     # through chi chibar <-> f fbar (seed 003 Eq. 2.14), decouples before the QCD crossover
-    # reheats the SM (x_dec ~ 100, T ~ 0.1 GeV): ~0.65-0.7, not 1.
+    # reheats the SM (x_dec ~ 100, T ~ 0.1 GeV): ~0.6 on the plateau, not 1.
     i_min = int(np.argmin(relic.epsilon))
     r_min = relic.t_hs_over_t_dec[i_min]
     assert 3e-3 < r_min < 3e-2
     assert 0.3 < floor.t_hs_over_t_dec < 1.0
     assert floor.t_hs_over_t_dec / r_min > 20.0
-    # the hidden sector gets hotter monotonically along the freeze-out branch
+    # the hidden sector gets hotter monotonically along the freeze-out branch up to the leak-in
+    # overshoot (production at T heats it: 0.66 at epsilon ~ 1e-5), then T_hs/T settles on the
+    # plateau (0.60 +- 1% for epsilon >= 1e-4: decoupled before the SM's QCD-era reheating)
     out = relic.select(relic.freeze_out)
-    r_sorted = out.t_hs_over_t_dec[np.argsort(out.epsilon)]
-    assert np.all(np.diff(r_sorted) > 0.0)
+    order = np.argsort(out.epsilon)
+    eps_sorted, r_sorted = out.epsilon[order], out.t_hs_over_t_dec[order]
+    rising = eps_sorted < 3e-6
+    assert np.sum(rising) >= 3 and np.all(np.diff(r_sorted[rising]) > 0.0)
+    plateau = eps_sorted >= 1e-4
+    assert np.sum(plateau) >= 3
+    np.testing.assert_allclose(r_sorted[plateau], np.median(r_sorted[plateau]), rtol=0.03)
 
 
 def test_mzd_plane_and_plots(tmp_path, grid, relic):
@@ -222,49 +233,60 @@ def test_crossings_exact_for_a_power_law_and_holes_for_failed_points():
     np.testing.assert_allclose(holed.alpha_D * holed.epsilon**2, 1e-24, rtol=1e-10)
 
 
-def _peaked_grid(a_tf=4e-4, eps0=3e-6, curvature=0.02, n_eps=61):
-    """Omega = 0.12 (alpha_D / a(eps))^-2 with ln a(eps) = ln a_tf - curvature (ln eps/eps0)^2 for
-    eps < eps0 and a softer fall beyond: a maximum of alpha_D(eps) at eps0, as in the solver."""
-    alpha_d = np.geomspace(1e-4, 1e-3, 25)
-    epsilon = np.geomspace(1e-8, 1e-4, n_eps)
-    u = np.log(epsilon / eps0)
-    ln_a = math.log(a_tf) - curvature * u**2 * np.where(u < 0.0, 1.0, 0.3)
+def _floor_grid(ln_a_of_eps, epsilon):
+    """Omega = 0.12 (alpha_D / a(eps))^-2: the relic contour is alpha_D = a(eps) (exact at the
+    epsilon columns: log-log interpolation of a power law in alpha_D)."""
+    alpha_d = np.geomspace(1e-4, 1e-3, 61)  # 3.9% steps
+    ln_a = ln_a_of_eps(epsilon)
     omega = 0.12 * (alpha_d[:, None] / np.exp(ln_a)[None, :]) ** -2
-    return _synthetic_grid(alpha_d, epsilon, omega), ln_a, epsilon
+    return _synthetic_grid(alpha_d, epsilon, omega)
 
 
-def test_floor_on_an_analytic_maximum():
-    grid, ln_a, epsilon = _peaked_grid()
-    floor = contour.thermalization_floor(grid, tolerance=0.01)
-    assert floor.method == "stationary"
-    np.testing.assert_allclose(floor.alpha_D_TF, 4e-4, rtol=1e-4)
-    # the curvature jumps at the maximum, so the 3-point parabola puts it a fraction of a column off
-    np.testing.assert_allclose(floor.epsilon_plateau, 3e-6, rtol=0.1)
-    # exact: curvature u^2 = -ln(0.99) below eps0; linear interpolation of |alpha/a_tf - 1|
-    # between columns 0.15 apart in ln eps is good to ~1% in epsilon
-    eps_tf_exact = 3e-6 * math.exp(-math.sqrt(-math.log(0.99) / 0.02))
+def _overshoot_plateau_fall(epsilon, a_p=3.6e-4, bump=0.08):
+    """ln a(eps): a leak-in rise (k = 0.5) up to eps = 1e-7, an overshoot of +8% at eps = 3e-6, the
+    plateau a_p, and the chi chibar -> f fbar fall above eps ~ 2e-2: the shape the secluded model
+    gives (thermalization_floor docstring)."""
+    u = np.log(epsilon / 3e-6)
+    leak_in = -0.5 * np.maximum(0.0, np.log(1e-7 / epsilon))
+    return math.log(a_p) + leak_in + bump * np.exp(-0.5 * u**2) - 0.3 * (epsilon / 0.05) ** 4
+
+
+def test_floor_is_the_plateau_beyond_an_overshoot():
+    epsilon = np.geomspace(1e-8, 1e-1, 71)  # 10 per decade
+    floor = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=0.01)
+    assert floor.method == "plateau" and floor.n_plateau >= 3 and floor.spread < 1e-3
+    np.testing.assert_allclose(floor.alpha_D_TF, 3.6e-4, rtol=2e-4)
+    assert 3e-5 <= floor.plateau_range[0] < floor.epsilon_plateau < floor.plateau_range[1] <= 2e-2
+    # epsilon_TF: the right flank of the overshoot leaves the 1% band walking down from the plateau,
+    # 0.08 exp(-u^2/2) = ln(1.01); left of the bump alpha_D is back inside the band, which must not count
+    eps_tf_exact = 3e-6 * math.exp(math.sqrt(2.0 * math.log(0.08 / math.log(1.01))))
     np.testing.assert_allclose(floor.epsilon_TF, eps_tf_exact, rtol=0.02)
-    # beyond the maximum alpha_D falls: the drift is reported
-    expected_drift = 1.0 - math.exp(-0.02 * 0.3 * math.log(1e-4 / 3e-6) ** 2)
-    np.testing.assert_allclose(floor.drift, expected_drift, rtol=0.02)
-    # an external reference value (e.g. the thermalized alpha_D) moves epsilon_TF down
-    lower = contour.thermalization_floor(grid, tolerance=0.01, alpha_reference=3.6e-4)
+    # a reference alpha_D^TF 0.5% higher: the band reaches further up the overshoot, epsilon_TF falls
+    lower = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=0.01,
+                                         alpha_reference=3.6e-4 * 1.005)
     assert lower.method == "reference" and lower.epsilon_TF < floor.epsilon_TF
+    # a plateau that the grid does not reach: the flattest window, flagged
+    short = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon[:31]))  # eps <= 1e-5
+    assert short.method == "flattest" and short.spread > 0.01
     with pytest.raises(ValueError, match="tolerance"):
-        contour.thermalization_floor(grid, tolerance=1.5)
+        contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=1.5)
+    with pytest.raises(ValueError, match="window_decades"):
+        contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), window_decades=0.0)
 
 
-def test_floor_median_for_a_monotone_plateau_and_epsilon_min_refinement():
-    """A monotone approach to a plateau (no maximum): alpha_D^TF is the median of the flat points."""
-    alpha_d = np.geomspace(1e-4, 1e-3, 25)
+def test_floor_of_a_monotone_approach_and_epsilon_min_refinement():
+    """A monotone approach to a plateau (no overshoot): alpha_D^TF is the top decade's median;
+    a steady slope k = 0.02 has no plateau flat to 1% in any decade ("flattest")."""
     epsilon = np.geomspace(1e-8, 1e-4, 41)
-    ln_a = math.log(4e-4) - 0.5 * np.exp(-np.log(epsilon / 1e-8))  # rises to 4e-4
-    omega = 0.12 * (alpha_d[:, None] / np.exp(ln_a)[None, :]) ** -2
-    floor = contour.thermalization_floor(_synthetic_grid(alpha_d, epsilon, omega))
-    assert floor.method == "median"
-    # the median flat point (k < 0.05 from eps = 1e-7 on) sits at eps ~ 3e-6, still 0.15% below
-    np.testing.assert_allclose(floor.alpha_D_TF, 4e-4 * math.exp(-0.5 / 316.0), rtol=1e-3)
-    assert 1e-7 < floor.epsilon_TF < 1e-6  # 0.5 exp(-u) = 0.01 at eps = 5e-7
+    floor = contour.thermalization_floor(
+        _floor_grid(lambda e: math.log(4e-4) - 0.5 * np.exp(-np.log(e / 1e-8)), epsilon))
+    assert floor.method == "plateau"
+    np.testing.assert_allclose(floor.alpha_D_TF, 4e-4, rtol=3e-4)  # median at eps ~ 3e-5: 0.5 e^-u = 1.7e-4
+    np.testing.assert_allclose(floor.epsilon_TF, 0.5e-8 / -math.log(0.99), rtol=0.03)  # 0.5 e^-u = 0.01
+    sloped = contour.thermalization_floor(_floor_grid(lambda e: math.log(4e-4) + 0.02 * np.log(e / 1e-6), epsilon))
+    assert sloped.method == "flattest"
+    # the flattest window is the shortest one allowed, 0.9 decade: spread ~ 0.02 x 0.9 ln 10
+    np.testing.assert_allclose(sloped.spread, 0.02 * 0.9 * math.log(10.0), rtol=0.05)
     # epsilon_min of a V-shaped contour: eps = 1e-9 (alpha/1e-5)^-0.5 left, ^+0.5 right
     alpha_d = np.geomspace(1e-7, 1e-3, 13)
     epsilon = np.geomspace(1e-11, 1e-7, 9)

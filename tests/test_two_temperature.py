@@ -114,18 +114,21 @@ def test_forced_thermalized_secluded_equals_standard_freeze_out():
     np.testing.assert_allclose(ours, omega_1t, rtol=0.05)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known discrepancy (issue 3 left open): at m_chi = 10 GeV, m_ZD = 1 GeV the two-temperature "
-    "plateau comes out ~7% ABOVE the one-temperature alpha_D (Omega = 0.154 at alpha_D = 3.5e-4, "
-    "eps = 3e-6), where an independent calculation found ~3.5% below"))
 def test_plateau_alpha_d_close_to_one_temperature_value(batch_solve):
     """Thermalized hidden sector (large epsilon): alpha_D^TF within 5% of the one-temperature
-    value (issue 3: an independent calculation found ~3.5% below). Omega ~ alpha_D^-2 there,
-    so alpha_D^TF = alpha_D sqrt(Omega(alpha_D) / 0.12) from solves bracketing the root."""
+    value with <sigma v> = pi alpha_D^2 / m_chi^2 (issue 3). Omega ~ alpha_D^-2 there, so
+    alpha_D^TF = alpha_D sqrt(Omega(alpha_D) / 0.12) from solves bracketing the root.
+
+    The plateau spans epsilon ~ 1e-4 .. 1e-2 at 10 GeV (contour.thermalization_floor docstring):
+    below it the leak-in overshoot (+8% at epsilon = 3e-6), above it chi chibar -> f fbar. On it
+    alpha_D lies ~3.3% BELOW the one-temperature value, as an independent calculation found
+    (~3.5%): the hidden sector decouples from the SM before chi freezes out and, since Z_D
+    exchanges no energy with the SM, does not share the SM's reheating as g_star_s falls (tau,
+    charm and the QCD crossover below T ~ 2 GeV), so T_hs/T < 1 during the late annihilations."""
     alpha_ref, omega_1t = _alpha_d_one_temperature()
     alpha_1t = alpha_ref * math.sqrt(omega_1t / 0.12)
-    alphas = alpha_1t * np.array([0.9, 1.0, 1.1, 1.0])
-    epsilons = [3e-6, 3e-6, 3e-6, 1e-5]
+    alphas = alpha_1t * np.array([0.92, 0.96, 1.0, 0.96])
+    epsilons = [1e-3, 1e-3, 1e-3, 1e-4]
     solution = batch_solve(alphas, epsilons)
     assert np.all(np.asarray(solution.status) == 0)
     ln_omega = np.log(np.asarray(solution.omega_h2)[:3])
@@ -133,5 +136,6 @@ def test_plateau_alpha_d_close_to_one_temperature_value(batch_solve):
     alpha_tf = math.exp((math.log(0.12) - intercept) / slope)
     assert -2.3 < slope < -1.7  # secluded freeze-out: Omega ~ 1/<sigma v> ~ alpha_D^-2
     np.testing.assert_allclose(alpha_tf, alpha_1t, rtol=PLATEAU_VS_ONE_TEMPERATURE_RTOL)
-    # the plateau is epsilon-independent: 3e-6 and 1e-5 agree
-    np.testing.assert_allclose(float(solution.omega_h2[3]), float(solution.omega_h2[1]), rtol=0.05)
+    assert -0.05 < alpha_tf / alpha_1t - 1.0 < -0.01  # below, as the independent calculation found
+    # the plateau is epsilon-independent: 1e-4 and 1e-3 agree to 1% in Omega h^2 (0.5% in alpha_D)
+    np.testing.assert_allclose(float(solution.omega_h2[3]), float(solution.omega_h2[1]), rtol=0.01)
