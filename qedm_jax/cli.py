@@ -780,7 +780,8 @@ def _floor_of(spec: GridSpec, m_chi: float, ratio: float, tolerance: float, n_re
     """epsilon_min and the thermalization floor at one (m_chi, ratio): one CSV row of FLOOR_COLUMNS.
 
     The coarse grid gives epsilon_min and a first alpha_D^TF; with ``n_refine >= 2`` a second
-    grid of ``n_refine`` alpha_D in ``_REFINE_BAND`` around it and ``FLOOR_EPS_PER_DECADE``
+    grid of ``n_refine`` alpha_D in ``_REFINE_BAND`` times the largest freeze-out alpha_D of
+    the coarse contour and ``FLOOR_EPS_PER_DECADE``
     epsilon per decade up to ``FLOOR_EPSILON_MAX`` (where the plateau lies) gives the floor.
     """
     row = {name: math.nan for name in FLOOR_COLUMNS}
@@ -795,11 +796,14 @@ def _floor_of(spec: GridSpec, m_chi: float, ratio: float, tolerance: float, n_re
     row["epsilon_min"], row["alpha_D_at_epsilon_min"] = contour.epsilon_min(relic)
     try:
         floor = contour.thermalization_floor(relic, tolerance)
-        alpha_estimate = floor.alpha_D_TF
     except ValueError:  # no freeze-out points, or too few per decade of epsilon on the coarse grid
         floor = None
-        out = relic.alpha_D[relic.freeze_out]
-        alpha_estimate = float(np.max(out)) if out.size else None
+    # the band of the refinement hangs from the largest freeze-out alpha_D of the coarse grid: the
+    # leak-in overshoot or the top of a monotone rise, 0-10% above the plateau. (The coarse floor
+    # itself is a poor anchor: grids ending at epsilon ~ 1e-4 miss the plateau, e.g. 3.9e-6 for a
+    # plateau at 5.0e-6 at 0.1 GeV.)
+    out = relic.alpha_D[relic.freeze_out & np.isfinite(relic.alpha_D)]
+    alpha_estimate = float(np.max(out)) if out.size else None
     if n_refine >= 2 and alpha_estimate is not None:
         # epsilon from the last coarse freeze-out point below the band (the band entry is bracketed)
         fine_alpha = alpha_estimate * np.geomspace(*_REFINE_BAND, n_refine)
@@ -940,7 +944,7 @@ def _cmd_floor(args) -> int:
         "spread": "relative spread (max - min) / alpha_D_TF of alpha_D over the plateau window (one decade in epsilon)",
         "method": "; ".join(f"{i} = {name}" for i, name in enumerate(FLOOR_METHODS)) + "; -1 = none",
         "refined": (f"1 = floor from a second grid of {args.n_refine} alpha_D in {_REFINE_BAND[0]:g}..{_REFINE_BAND[1]:g} "
-                    f"x the coarse alpha_D_TF and {FLOOR_EPS_PER_DECADE} epsilon per decade from the last coarse contour "
+                    f"x the largest freeze-out alpha_D of the coarse contour and {FLOOR_EPS_PER_DECADE} epsilon per decade from the last coarse contour "
                     f"point below that band to max(top of the range, {FLOOR_EPSILON_MAX:g}); 0 = coarse grid only (no "
                     "refinement, or it found no floor)"),
         "status": "; ".join(f"{k} = {v}" for k, v in FLOOR_STATUS_MESSAGES.items()),
