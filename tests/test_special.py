@@ -172,6 +172,38 @@ def test_check_grads(nu):
     )
 
 
+# --- single-branch K1, K2 for z >= 1 (rate tables) --------------------------------------------
+
+
+def test_k1e_k2e_large_vs_scipy_and_general_branches():
+    """Same contract as k1e/k2e on 1 <= z <= 1e4, dense grid, and agreement with them."""
+    z = np.concatenate([np.geomspace(1.0, 1e4, 20001), [2.0, np.nextafter(2.0, 3.0)]])
+    k1, k2 = jax.jit(special.k1e_k2e_large)(z)
+    assert k1.shape == k2.shape == z.shape and k1.dtype == k2.dtype == jnp.float64
+    assert _max_rel_err(k1, _kve(1, z)) < RTOL_KVE
+    assert _max_rel_err(k2, _kve(2, z)) < RTOL_KVE
+    assert _max_rel_err(k1, special.k1e(z)) < RTOL_KVE
+    assert _max_rel_err(k2, special.k2e(z)) < RTOL_KVE
+
+
+def test_k1e_k2e_large_below_domain_is_nan_with_finite_gradient():
+    z = jnp.array([0.0, 0.5, np.nextafter(1.0, 0.0), jnp.nan])
+    k1, k2 = special.k1e_k2e_large(z)
+    assert bool(jnp.all(jnp.isnan(k1)) and jnp.all(jnp.isnan(k2)))
+    mixed = jnp.array([0.5, 1.0, 3.0, 1e4])
+    grad = jax.grad(lambda x: jnp.sum(jnp.where(x >= 1.0, sum(special.k1e_k2e_large(x)), 0.0)))(mixed)
+    assert bool(jnp.all(jnp.isfinite(grad)))
+
+
+def test_k1e_k2e_large_gradients_analytic():
+    """Autodiff through the Clenshaw sums vs A&S 9.6.27 (as for k1e, k2e)."""
+    z = np.array([1.0, 1.2, 1.999, 2.0, 2.5, 5.0, 50.0, 700.0])
+    d1 = jax.jit(jax.vmap(jax.grad(lambda x: special.k1e_k2e_large(x)[0])))(z)
+    d2 = jax.jit(jax.vmap(jax.grad(lambda x: special.k1e_k2e_large(x)[1])))(z)
+    assert _max_rel_err(d1, _dk1e_exact(z)) < RTOL_GRAD
+    assert _max_rel_err(d2, _dk2e_exact(z)) < RTOL_GRAD
+
+
 # --- quadrature -------------------------------------------------------------------------------
 
 
