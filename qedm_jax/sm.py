@@ -212,6 +212,12 @@ _ALPHA_S_MB = float(_alpha_s_one_loop(np.float64(c.M_BOTTOM), c.ALPHA_S_MZ, c.M_
 _ALPHA_S_MC = float(_alpha_s_one_loop(np.float64(c.M_CHARM), _ALPHA_S_MB, c.M_BOTTOM, 4))
 
 
+def _alpha_s_from_log(ln_mu2, alpha_ref, mu_ref, n_f):
+    """``_alpha_s_one_loop`` with ln(mu^2) given: every flavour branch shares one log."""
+    b0 = (33.0 - 2.0 * n_f) / (12.0 * math.pi)
+    return alpha_ref / (1.0 + alpha_ref * b0 * (ln_mu2 - 2.0 * math.log(mu_ref)))
+
+
 def alpha_s(mu: ArrayLike) -> Float[Array, "..."]:
     """One-loop running strong coupling alpha_s(mu), from alpha_s(m_Z), with n_f = 5, 4, 3
     below m_Z, m_b, m_c (continuous matching). Frozen below mu = 1 GeV.
@@ -223,17 +229,19 @@ def alpha_s(mu: ArrayLike) -> Float[Array, "..."]:
         alpha_s(mu), same shape. Source: PDG 2024 QCD review, Eq. 9.4 truncated at one loop.
     """
     mu = jnp.maximum(jnp.asarray(mu, dtype=float), 1.0)
+    ln_mu2 = 2.0 * jnp.log(mu)  # one log for the three branches (the R-ratio quadrature calls this a lot)
     return jnp.where(
         mu > c.M_BOTTOM,
-        _alpha_s_one_loop(mu, c.ALPHA_S_MZ, c.M_Z, 5),
-        jnp.where(mu > c.M_CHARM, _alpha_s_one_loop(mu, _ALPHA_S_MB, c.M_BOTTOM, 4),
-                  _alpha_s_one_loop(mu, _ALPHA_S_MC, c.M_CHARM, 3)),
+        _alpha_s_from_log(ln_mu2, c.ALPHA_S_MZ, c.M_Z, 5),
+        jnp.where(mu > c.M_CHARM, _alpha_s_from_log(ln_mu2, _ALPHA_S_MB, c.M_BOTTOM, 4),
+                  _alpha_s_from_log(ln_mu2, _ALPHA_S_MC, c.M_CHARM, 3)),
     )
 
 
-def _beta_factor(s, mass, vector=True):
-    """Vector-current threshold factor (1 + 2 m^2/s) beta, zero below threshold."""
-    ratio = 4.0 * mass**2 / s
+def _beta_factor(s, mass, vector=True, inv_s=None):
+    """Vector-current threshold factor (1 + 2 m^2/s) beta, zero below threshold (``inv_s``:
+    1/s if the caller has it, one division shared by several masses)."""
+    ratio = 4.0 * mass**2 * inv_s if inv_s is not None else 4.0 * mass**2 / s
     above = ratio < 1.0
     beta = jnp.sqrt(jnp.where(above, 1.0 - ratio, 1.0))
     return jnp.where(above, beta * (1.0 + 0.5 * ratio), 0.0)
@@ -275,11 +283,12 @@ def _interp_measured(sqrt_s, table: str):
 def _r_perturbative(sqrt_s):
     """N_c sum_q Q_q^2 (1 + 2 m^2/s) beta_q (1 + alpha_s/pi); open-flavour thresholds for c, b."""
     s = sqrt_s**2
+    inv_s = 1.0 / s
     qcd = 1.0 + alpha_s(sqrt_s) / math.pi
     light = 3.0 * (4.0 / 9.0 + 1.0 / 9.0 + 1.0 / 9.0)
-    charm = 3.0 * 4.0 / 9.0 * _beta_factor(s, c.M_D0)  # open charm: D Dbar threshold
-    bottom = 3.0 * 1.0 / 9.0 * _beta_factor(s, c.M_B0)  # open bottom: B Bbar threshold
-    top = 3.0 * 4.0 / 9.0 * _beta_factor(s, c.M_TOP)
+    charm = 3.0 * 4.0 / 9.0 * _beta_factor(s, c.M_D0, inv_s=inv_s)  # open charm: D Dbar threshold
+    bottom = 3.0 * 1.0 / 9.0 * _beta_factor(s, c.M_B0, inv_s=inv_s)  # open bottom: B Bbar threshold
+    top = 3.0 * 4.0 / 9.0 * _beta_factor(s, c.M_TOP, inv_s=inv_s)
     return (light + charm + bottom + top) * qcd
 
 
@@ -315,7 +324,8 @@ def r_leptons(sqrt_s: ArrayLike) -> Float[Array, "..."]:
         Same shape; 3 far above the tau threshold.
     """
     s = jnp.asarray(sqrt_s, dtype=float) ** 2
-    return sum(_beta_factor(s, m) for m in (c.M_E, c.M_MU, c.M_TAU))
+    inv_s = 1.0 / s
+    return sum(_beta_factor(s, m, inv_s=inv_s) for m in (c.M_E, c.M_MU, c.M_TAU))
 
 
 def r_total(sqrt_s: ArrayLike, table: str = DEFAULT_RRATIO) -> Float[Array, "..."]:
