@@ -9,10 +9,10 @@ import pytest
 from scipy.special import kve
 
 import qedm_jax  # noqa: F401  (enables float64)
-from qedm_jax import thermal
+from qedm_jax import solve, thermal
 from qedm_jax.models.bc2 import BC2
 
-from .tolerances import NARROW_WIDTH_RTOL, THERMAL_AVERAGE_RTOL
+from .tolerances import NARROW_WIDTH_RTOL, TABLE_NODE_RTOL, THERMAL_AVERAGE_RTOL
 
 
 def _dirac(m_chi=1.0):
@@ -92,6 +92,35 @@ def test_rate_table_matches_quadrature_and_compiles_once():
         np.testing.assert_allclose(float(approx), float(exact), rtol=2e-3)
     build(BC2(m_chi=0.5, m_A=1.5, alpha_D=0.2, epsilon=1e-5, species="dirac"))
     assert build._cache_size() == 1
+
+
+TABLE_MODELS = [  # all four species; pseudo-Dirac (unequal masses); narrow and near-threshold peaks
+    BC2(m_chi=0.01, m_A=0.03, alpha_D=0.1, epsilon=1e-4, species="dirac"),
+    BC2(m_chi=0.385, m_A=1.155, alpha_D=0.1, epsilon=1e-4, species="dirac"),  # omega just above 2 m
+    BC2(m_chi=0.3, m_A=0.606, alpha_D=0.1, epsilon=1e-3, species="scalar"),  # Gamma_A / m_A = 2.3e-5
+    BC2(m_chi=1.5, m_A=3.075, alpha_D=1e-3, epsilon=1e-5, species="majorana"),  # Gamma_A / m_A = 1.8e-6
+    BC2(m_chi=0.1, m_A=0.3, alpha_D=0.1, epsilon=1e-4, delta=0.1, species="pseudo-dirac"),
+    BC2(m_chi=0.45, m_A=1.0, alpha_D=0.05, epsilon=1e-4, delta=0.2, species="pseudo-dirac"),
+]
+
+
+@pytest.mark.parametrize("model", TABLE_MODELS, ids=lambda m: f"{m.species}-{float(m.m_chi)}-{float(m.m_A)}")
+@pytest.mark.parametrize("x_min", [None, 1e-3])
+def test_rate_table_nodes_equal_exact_quadrature(model, x_min):
+    """Table nodes vs ``sigma_v_eff`` / ``sigma_v_E_eff`` at the node temperatures. The default
+    thermalized grid (2 x_min >= 1) takes the single-branch Bessel functions and ``lax.map``;
+    x_min = 1e-3 (a two-temperature range) the general ones; both must equal the reference."""
+    ln_x = solve.SolverConfig().table_ln_x() if x_min is None else thermal.ln_x_grid(x_min, 1.5e4, 96)
+    table = jax.jit(lambda m: thermal.rate_table(m, ln_x))(model)
+    nodes = np.array([0, 9, 30, 45, 60, 75, 95])
+    temperatures = model.m_chi / jnp.exp(jnp.asarray(ln_x[nodes]))
+    exact = jax.jit(jax.vmap(lambda t: jnp.stack([thermal.sigma_v_eff(model, t), thermal.sigma_v_E_eff(model, t)])))
+    rates = np.asarray(exact(temperatures))
+    finite = rates > 1e-300  # the table clips at ln 1e-300 (pseudo-Dirac at large x underflows)
+    expected = np.log(np.where(finite, rates, 1.0))
+    tabulated = np.asarray(table.logs)[1:-1][nodes, :2]
+    assert finite.sum() >= 10
+    np.testing.assert_allclose(tabulated[finite], expected[finite], rtol=0.0, atol=TABLE_NODE_RTOL)
 
 
 def test_mean_energy_slope_closed_form_matches_autodiff_and_limits():

@@ -4,6 +4,9 @@
 THERMAL_AVERAGE_RTOL = 1e-8
 #: narrow-width limit of a Breit-Wigner average: corrections are O(Gamma / m)
 NARROW_WIDTH_RTOL = 5e-3
+#: rate-table nodes vs the same quadrature called directly, in ln(rate): the table's Bessel
+#: functions (one Chebyshev branch) and fusion differ from the reference at rounding only
+TABLE_NODE_RTOL = 1e-11
 #: Steigman et al. 2012 anchor (issue 2): 2.2e-26 cm^3/s gives 0.12 within 10%
 STEIGMAN_OMEGA_RTOL = 0.10
 #: Dirac with twice sigma v vs self-conjugate: differ by the ln 2 shift of x_f (~2%)
