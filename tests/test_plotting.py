@@ -109,7 +109,9 @@ def test_plot_contours_and_plateaus(tmp_path):
     top = fig.axes[0]
     y = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in top.get_lines()
                         if line.get_label().startswith("$m")])
-    assert np.all(y > 0.0) and np.max(y) <= 1.0 + 1e-12  # alpha_D / alpha_D^TF on the freeze-out branch
+    # alpha_D / alpha_D^TF on the freeze-out branch: alpha_D^TF is the plateau (contour.thermalization_floor),
+    # which a leak-in overshoot may exceed by a few per cent (here 1.3% at the synthetic maximum)
+    assert np.all(y > 0.0) and np.max(y) <= 1.05
     with pytest.raises(ValueError, match="one entry per contour"):
         plotting.plot_plateaus(contours, floors[:1])
 
