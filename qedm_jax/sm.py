@@ -203,19 +203,15 @@ def entropy_density(temperature: ArrayLike, table: str = DEFAULT_GSTAR) -> Float
 
 # --- strong coupling and R ratio ----------------------------------------------------------------
 
-def _alpha_s_one_loop(mu, alpha_ref, mu_ref, n_f):
-    b0 = (33.0 - 2.0 * n_f) / (12.0 * math.pi)
-    return alpha_ref / (1.0 + alpha_ref * b0 * jnp.log(mu**2 / mu_ref**2))
-
-
-_ALPHA_S_MB = float(_alpha_s_one_loop(np.float64(c.M_BOTTOM), c.ALPHA_S_MZ, c.M_Z, 5))
-_ALPHA_S_MC = float(_alpha_s_one_loop(np.float64(c.M_CHARM), _ALPHA_S_MB, c.M_BOTTOM, 4))
-
-
 def _alpha_s_from_log(ln_mu2, alpha_ref, mu_ref, n_f):
-    """``_alpha_s_one_loop`` with ln(mu^2) given: every flavour branch shares one log."""
+    """One-loop alpha_s from alpha_s(mu_ref) with n_f flavours, given ln(mu^2) (the flavour branches
+    of ``alpha_s`` share one log)."""
     b0 = (33.0 - 2.0 * n_f) / (12.0 * math.pi)
     return alpha_ref / (1.0 + alpha_ref * b0 * (ln_mu2 - 2.0 * math.log(mu_ref)))
+
+
+_ALPHA_S_MB = float(_alpha_s_from_log(2.0 * math.log(c.M_BOTTOM), c.ALPHA_S_MZ, c.M_Z, 5))
+_ALPHA_S_MC = float(_alpha_s_from_log(2.0 * math.log(c.M_CHARM), _ALPHA_S_MB, c.M_BOTTOM, 4))
 
 
 def alpha_s(mu: ArrayLike) -> Float[Array, "..."]:
