@@ -319,7 +319,7 @@ def rate_table(model: AbstractModel, ln_x: np.ndarray, with_hs: bool = True) -> 
         (equal to rounding, ``tests/test_thermal.py``). Cost: ~96 nodes x ~220 quadrature nodes,
         ~80% of a thermalized solve; where 2 exp(ln_x[0]) >= ``special.Z_LARGE_MIN`` (the
         thermalized grid) the Bessel functions come from the single-branch
-        ``special.k1e_k2e_large``, and the nodes run in a ``lax.map`` (both measured on 2 CPU
+        ``special.k1e_k2e_large`` and the nodes run in a ``lax.map`` (two-temperature tables: ``vmap``) (both measured on 2 CPU
         cores: together ~2x faster than a ``vmap`` with the two-branch ``k1e``/``k2e``).
 
     Raises:
@@ -340,7 +340,10 @@ def rate_table(model: AbstractModel, ln_x: np.ndarray, with_hs: bool = True) -> 
     # lax.map, not vmap, over the nodes: under the caller's vmap over points each step then works
     # on (points, quadrature nodes) arrays that stay in cache; a vmap over both materialised
     # ~10 (points, n, ~220) intermediates in memory and cost ~1.5x as much (2 CPU cores).
-    logs = jax.lax.map(one, temperatures)
+    # Two-temperature tables keep the vmap: with lax.map three points of tests/test_contour.py's grid
+    # (alpha_D 1e-4..4.2e-4, epsilon 1e-6) hit max_steps (rounding-level changes flip the stiff
+    # Newton iterations there); not investigated further.
+    logs = jax.lax.map(one, temperatures) if large_z else jax.vmap(one)(temperatures)
     ghosts = (2.0 * logs[:1] - logs[1:2], 2.0 * logs[-1:] - logs[-2:-1])  # linear extrapolation
     return RateTable(
         ln_x0=jnp.asarray(ln_x[0]),
