@@ -483,10 +483,14 @@ SECLUDED_MASSES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 SECLUDED_RATIO = 10.0
 #: m_chi / m_ZD of ``qedm floor --model secluded`` (seed 003 Fig. 3)
 FLOOR_RATIOS = (10.0, 100.0)
-#: default points per axis of a relic grid (24 x 24 = 576 two-temperature solves per mass)
+#: default alpha_D points of a relic grid
 GRID_N = 24
-#: default photon-like epsilon range of a relic grid: freeze-in (~1e-13) to above the floor (seed 003 Fig. 3)
-EPSILON_RANGE = (1.0e-13, 1.0e-4)
+#: default photon-like epsilon range of a relic grid: freeze-in (~1e-13) through the floor (seed 003 Fig. 3)
+#: and the plateau (~1e-4 .. 1e-2) to the chi chibar -> f fbar fall above it (contour.thermalization_floor)
+EPSILON_RANGE = (1.0e-13, 0.1)
+#: default epsilon points of a relic grid: 3 per decade over EPSILON_RANGE, so that a one-decade
+#: plateau window holds 4 (24 x 37 = 888 two-temperature solves per mass)
+GRID_N_EPSILON = 37
 #: alpha_D^TF at m_chi = 10 GeV, m_ZD = 1 GeV (benchmarks/results/bench_two_temperature_*.json); the
 #: default alpha_D range of other masses scales from it (``default_alpha_range``)
 _ALPHA_TF_REF = 4.0e-4
@@ -1381,7 +1385,8 @@ def _add_grid_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-alpha", type=int, default=GRID_N, help="alpha_D points, log-spaced, >= 2 (default %(default)s)")
     p.add_argument("--epsilon-range", type=float, nargs=2, default=EPSILON_RANGE, metavar=("LO", "HI"),
                    help=f"photon-like epsilon range (default {EPSILON_RANGE[0]:g} {EPSILON_RANGE[1]:g})")
-    p.add_argument("--n-epsilon", type=int, default=GRID_N, help="epsilon points, log-spaced, >= 2 (default %(default)s)")
+    p.add_argument("--n-epsilon", type=int, default=GRID_N_EPSILON,
+                   help="epsilon points, log-spaced, >= 2 (default %(default)s)")
     p.add_argument("--omega-h2", type=float, default=c.OMEGA_H2_PLANCK,
                    help="target Omega h^2 > 0 (default %(default)s, Planck 2018)")
     p.add_argument("--x0", type=float, default=None,
@@ -1481,7 +1486,7 @@ def build_parser() -> argparse.ArgumentParser:
         "two-temperature solves on a log-spaced (alpha_D, epsilon) grid (contour.omega_grid), the Omega h^2 = "
         f"target contour and its regimes (contour.relic_contour). CSV columns {','.join(CONTOUR_COLUMNS)}; "
         "regime codes and conventions in the header; epsilon is photon-like (seed 003's hypercharge mixing is "
-        f"epsilon / cos(theta_W)). Default grid {GRID_N} x {GRID_N}; {_COST_NOTE}.")
+        f"epsilon / cos(theta_W)). Default grid {GRID_N} alpha_D x {GRID_N_EPSILON} epsilon; {_COST_NOTE}.")
     contour_cmd.add_argument("--m-chi", type=float, nargs="+", required=True, metavar="M", help="DM masses [GeV]")
     contour_cmd.add_argument("--ratio", type=float, nargs="+", default=None, metavar="R",
                              help=f"m_chi / m_ZD values, > 1 (default {SECLUDED_RATIO:g})")
