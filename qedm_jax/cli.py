@@ -15,7 +15,8 @@ Sub-commands:
 * ``qedm scan``: Omega h^2 on a Cartesian (epsilon, alpha_D, m_chi) grid (BC2 or secluded,
   thermalized or two-temperature) via ``qedm_jax.grids.scan``, written as ``.npz``.
 * ``qedm plot contour`` / ``qedm plot floor``: seed 003 Figs. 2-3 analogues from those CSVs,
-  plus the plateau view alpha_D(epsilon); ``qedm plot bc2 --freeze-in/--floor`` adds BC2
+  plus the plateau view alpha_D(epsilon) / alpha_D^TF (``--floors``: alpha_D^TF of ``qedm floor``'s
+  refined grid); ``qedm plot bc2 --freeze-in/--floor`` adds BC2
   freeze-in lines and floors to the ESPP figures.
 
 The two-temperature commands cost ~0.1-0.3 s per solve on one CPU core, plus a 30-80 s
@@ -1117,28 +1118,105 @@ def load_contours(path) -> list[tuple[float, float, contour.RelicContour, int]]:
     return groups
 
 
+#: the columns of a floor CSV that ``load_floors`` reads
+_FLOOR_READ_COLUMNS = ("ratio", "m_chi", "epsilon_TF", "alpha_D_TF", "T_hs_over_T_TF", "spread", "method")
+
+
+def load_floors(path, tolerance: float = FLOOR_TOLERANCE) -> dict[tuple[float, float], contour.ThermalizationFloor]:
+    """Read a floor CSV (``qedm floor``, secluded) back into thermalization floors.
+
+    The CSV holds alpha_D^TF, epsilon_TF, T_hs / T there, the spread and the method of the
+    refined floor grid, not the plateau window: ``epsilon_plateau`` and ``plateau_range`` are
+    NaN and ``n_plateau`` 0 in the result. Rows without a finite alpha_D^TF > 0 are left out.
+
+    Args:
+        path: the CSV.
+        tolerance: relative alpha_D band of the ``qedm floor`` run that wrote it (its
+            ``--tolerance``; only recorded in the header text), in (0, 1).
+
+    Returns:
+        ``{(ratio, m_chi): ThermalizationFloor}`` in file order (m_chi in GeV).
+
+    Raises:
+        qedm_jax.io.DataFileError: missing columns (a BC2 floor CSV has no alpha_D_TF), a
+            method code outside -1..2.
+        OSError: the file cannot be read.
+    """
+    columns, _ = io.read_target_csv(path)
+    missing = [name for name in _FLOOR_READ_COLUMNS if name not in columns]
+    if missing:
+        raise io.DataFileError(f"{path}: missing column(s) {', '.join(missing)} (not a qedm floor CSV of the "
+                               "secluded model?)")
+    methods = np.asarray(columns["method"])
+    if np.any((methods < -1) | (methods >= len(FLOOR_METHODS))):
+        raise io.DataFileError(f"{path}: method codes must be in -1..{len(FLOOR_METHODS) - 1}")
+    floors = {}
+    for i in range(methods.size):
+        alpha_tf = float(columns["alpha_D_TF"][i])
+        if not (math.isfinite(alpha_tf) and alpha_tf > 0.0):
+            continue
+        floors[(float(columns["ratio"][i]), float(columns["m_chi"][i]))] = contour.ThermalizationFloor(
+            alpha_D_TF=alpha_tf, epsilon_TF=float(columns["epsilon_TF"][i]), epsilon_plateau=math.nan,
+            plateau_range=(math.nan, math.nan),
+            method=FLOOR_METHODS[int(methods[i])] if methods[i] >= 0 else "none", tolerance=float(tolerance),
+            n_plateau=0, t_hs_over_t_dec=float(columns["T_hs_over_T_TF"][i]), spread=float(columns["spread"][i]))
+    return floors
+
+
+def _matching_floor(floors: dict, m_chi: float, ratio: float, rtol: float = 1e-9):
+    """The floor of ``floors`` (``load_floors``) at this (m_chi, ratio) up to rounding, or None."""
+    for (r, m), floor in floors.items():
+        if math.isclose(m, m_chi, rel_tol=rtol) and math.isclose(r, ratio, rel_tol=rtol):
+            return floor
+    return None
+
+
+def _floor_note(names: list[str], from_file: list[bool], masses: list[float]) -> str:
+    """Where alpha_D^TF of the plateau view comes from (a line under its title)."""
+    if names and all(from_file):
+        return rf"$\alpha_D^{{TF}}$, $\epsilon_{{TF}}$: refined floor grid ({', '.join(names)})"
+    if any(from_file):
+        coarse = ", ".join(f"{m:g}" for m, f in zip(masses, from_file) if not f)
+        return (rf"$\alpha_D^{{TF}}$, $\epsilon_{{TF}}$: refined floor grid ({', '.join(names)}); "
+                rf"$m_\chi$ = {coarse} GeV: this contour grid")
+    return r"$\alpha_D^{TF}$, $\epsilon_{TF}$: from this contour grid (flattest one-decade window)"
+
+
 def _cmd_plot_contour(args) -> int:
     clock = _Clock()
     groups = [g for p in args.contours for g in load_contours(pathlib.Path(p))]
     if not (0.0 < args.tolerance < 1.0):
         raise ValueError(f"--tolerance must be in (0, 1); got {args.tolerance!r}")
+    references = {}
+    for p in args.floors:
+        for key, floor in load_floors(pathlib.Path(p), args.tolerance).items():
+            references.setdefault(key, floor)  # the first file that has a (ratio, m_chi) wins
     png, pdf = _figure_paths(pathlib.Path(args.out))
     _prepare_output(png)
     plateau_png, plateau_pdf = (p.with_name(p.stem + "_plateau" + p.suffix) for p in (png, pdf))
     several_ratios = len({r for _, r, _, _ in groups}) > 1
-    contours, labels, eps_mins, floors = [], [], [], []
+    contours, labels, eps_mins, floors, from_file, masses = [], [], [], [], [], []
     for m, ratio, relic, _ in groups:
         contours.append(relic)
         labels.append(rf"$m_\chi = {m:g}$ GeV" + (rf", $m_\chi/m_{{Z_D}} = {ratio:g}$" if several_ratios else ""))
         eps_mins.append(contour.epsilon_min(relic) if len(relic) else None)
-        try:
-            floors.append(contour.thermalization_floor(relic, args.tolerance))
-        except ValueError:
-            floors.append(None)
+        floor = _matching_floor(references, m, ratio)
+        from_file.append(floor is not None)
+        masses.append(m)
+        if floor is None:
+            try:
+                floor = contour.thermalization_floor(relic, args.tolerance)
+            except ValueError:
+                floor = None
+        floors.append(floor)
+    # the plateau view marks floors without a window flat to the tolerance (1 GeV: QCD crossover)
+    plateau_labels = [label + (" (flattest)" if f is not None and f.method == "flattest" else "")
+                      for label, f in zip(labels, floors)]
+    note = _floor_note([pathlib.Path(p).name for p in args.floors], from_file, masses)
     from . import plotting  # matplotlib is imported only here (STYLE.md 13)
 
     figure = plotting.plot_contours(contours, labels, eps_mins=eps_mins, floors=floors)
-    plateau = plotting.plot_plateaus(contours, floors, labels)
+    plateau = plotting.plot_plateaus(contours, floors, plateau_labels, note=note)
     for fig, paths in ((figure, (png, pdf)), (plateau, (plateau_png, plateau_pdf))):
         for path in paths:
             fig.savefig(path, dpi=200, bbox_inches="tight")
@@ -1433,8 +1511,13 @@ def build_parser() -> argparse.ArgumentParser:
         "contour", help="relic contours (seed 003 Fig. 2) and the plateau view -> PNG and PDF",
         description="Draw contour CSVs ('qedm contour'): all contours in the (epsilon, alpha_D) plane with "
         "regimes, epsilon_min and the floor point (OUT), and alpha_D / alpha_D^TF versus epsilon on the "
-        "freeze-out branch (OUT with suffix _plateau) to judge the thermalization floor.")
+        "freeze-out branch (OUT with suffix _plateau) to judge the thermalization floor. alpha_D^TF and "
+        "epsilon_TF come from --floors where a row matches (m_chi, ratio), else from the contour itself "
+        "(contour.thermalization_floor on its grid).")
     plot_contour.add_argument("--contours", required=True, nargs="+", help="contour CSVs written by 'qedm contour'")
+    plot_contour.add_argument("--floors", nargs="+", default=(), metavar="FLOOR_CSV",
+                              help="floor CSVs written by 'qedm floor': their refined alpha_D^TF and epsilon_TF "
+                              "replace those of the contour grid where (m_chi, ratio) match")
     plot_contour.add_argument("--tolerance", type=float, default=FLOOR_TOLERANCE,
                               help="relative alpha_D band of the floor marked in the figures (default %(default)s)")
     plot_contour.add_argument("--out", required=True, help="figure path; .png and .pdf are both written")

@@ -601,27 +601,36 @@ def plot_contours(contours, labels=None, out=None, ax=None, *, eps_mins=None, fl
     target = contours[0].omega_h2 if contours else float("nan")
     ax.set_title(rf"relic contours $\Omega h^2 = {target:g}$ (secluded Dirac DM, seed 003 Fig. 2)", fontsize=10)
     ax.grid(True, which="major", alpha=0.25)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize=7, framealpha=0.9, ncol=2)
+    handles, texts = ax.get_legend_handles_labels()
+    if handles:
+        from matplotlib.lines import Line2D
+
+        # the mass lines in one column, the regime and floor markers in the other
+        order = sorted(range(len(handles)), key=lambda i: not isinstance(handles[i], Line2D))
+        ax.legend([handles[i] for i in order], [texts[i] for i in order], loc="best", fontsize=7, framealpha=0.9,
+                  ncol=2)
     _save(fig, out)
     return fig
 
 
-def plot_plateaus(contours, floors, labels=None, out=None):
+def plot_plateaus(contours, floors, labels=None, out=None, *, note: str | None = None):
     """alpha_D(epsilon) on the freeze-out branch of several contours, to judge the
     thermalization floor (the plateau view of ``plot_alpha_d_vs_epsilon`` for many masses).
 
     Two panels sharing a log epsilon axis (photon-like). Top: alpha_D / alpha_D^TF of the
     freeze-out points (d ln Omega / d ln alpha_D < 0), sorted by epsilon, one colour per
-    contour, with epsilon_TF marked (open circle). Bottom: the same as alpha_D / alpha_D^TF - 1
-    in per cent with the +-tolerance band of the first floor, zoomed to [-10, +5] tolerances.
+    contour, with epsilon_TF marked (open circle on the band edge the curve crosses there).
+    Bottom: the same as alpha_D / alpha_D^TF - 1 in per cent with the +-tolerance band of the
+    first floor, zoomed to [-10, +10] tolerances.
     A contour whose floor is None is drawn against its largest freeze-out alpha_D.
 
     Args:
         contours: ``qedm_jax.contour.RelicContour`` objects.
-        floors: ``qedm_jax.contour.ThermalizationFloor`` (or None) per contour.
+        floors: ``qedm_jax.contour.ThermalizationFloor`` (or None) per contour: from the
+            contour itself, or a refined one (``qedm_jax.cli.load_floors``).
         labels: legend text per contour (default ``m_chi = ... GeV``), or None.
         out: output file (format from its suffix, dpi 200) or None.
+        note: a second title line, e.g. where alpha_D^TF comes from, or None.
 
     Returns:
         The matplotlib Figure.
@@ -651,7 +660,10 @@ def plot_plateaus(contours, floors, labels=None, out=None):
         top.plot(eps, ratio, color=color, marker="o", markersize=3, linewidth=1.4, label=label)
         bottom.plot(eps, 100.0 * (ratio - 1.0), color=color, marker="o", markersize=3, linewidth=1.4)
         if floor is not None and np.isfinite(floor.epsilon_TF):
-            for ax, value in ((top, 1.0 - floor.tolerance), (bottom, -100.0 * floor.tolerance)):
+            # on the band edge that the curve crosses there: from above after a leak-in overshoot
+            above = np.interp(np.log(floor.epsilon_TF), np.log(eps), ratio) > 1.0
+            edge = floor.tolerance if above else -floor.tolerance
+            for ax, value in ((top, 1.0 + edge), (bottom, 100.0 * edge)):
                 ax.scatter([floor.epsilon_TF], [value], marker="o", s=55, facecolor="none", edgecolor=color,
                            linewidth=1.5, zorder=4)
     for ax in (top, bottom):
@@ -662,14 +674,16 @@ def plot_plateaus(contours, floors, labels=None, out=None):
     bottom.axhspan(-100.0 * tolerance, 100.0 * tolerance, color=_FLOOR_COLOR, alpha=0.15,
                    label=rf"$\pm{100 * tolerance:g}\%$")
     bottom.axhline(0.0, color=_FLOOR_COLOR, linestyle="--", linewidth=1.0)
-    bottom.set_ylim(-1000.0 * tolerance, 500.0 * tolerance)
+    bottom.set_ylim(-1000.0 * tolerance, 1000.0 * tolerance)  # the leak-in overshoot reaches ~+8%
     top.set_ylabel(r"$\alpha_D / \alpha_D^{TF}$ (freeze-out branch)")
     bottom.set_ylabel(r"$\alpha_D / \alpha_D^{TF} - 1$ [%]")
     bottom.set_xlabel(r"$\epsilon$ (photon-like)")
-    top.set_title(r"plateau view: $\alpha_D(\epsilon)$ beyond $\epsilon_{\min}$; open circles: $\epsilon_{TF}$",
-                  fontsize=10)
-    if top.get_legend_handles_labels()[0]:
-        top.legend(loc="lower right", fontsize=7, framealpha=0.9, ncol=2)
-    bottom.legend(loc="lower right", fontsize=7.5, framealpha=0.9)
+    title = r"plateau view: $\alpha_D(\epsilon)$ beyond $\epsilon_{\min}$; open circles: $\epsilon_{TF}$"
+    top.set_title(title if note is None else f"{title}\n{note}", fontsize=10)
+    # one legend, in the zoomed panel (where the curves run off-axis below epsilon_TF and above the
+    # plateau the top panel has no free corner)
+    handles, texts = top.get_legend_handles_labels()
+    band_handles, band_texts = bottom.get_legend_handles_labels()
+    bottom.legend(handles + band_handles, texts + band_texts, loc="best", fontsize=7, framealpha=0.9)
     _save(fig, out)
     return fig

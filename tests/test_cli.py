@@ -413,6 +413,80 @@ def test_contour_csv_round_trip_with_an_empty_grid(tmp_path):
     assert out.stat().st_size > 5_000 and (tmp_path / "c_plateau.png").stat().st_size > 5_000
 
 
+def _plateau_contour(m_chi: float):
+    """A RelicContour with a freeze-out branch: leak-in, an overshoot, a plateau at 1e-4 .. 1e-2 and the
+    fall above (the shape of results/seed003, alpha_D scaled with m_chi); no solves."""
+    from qedm_jax import contour
+
+    eps = np.array([3e-10, 1e-9, 1e-8, 1e-7, 1e-6, 3e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
+    alpha = np.array([1e-5, 8e-5, 1.4e-4, 1.9e-4, 3.6e-4, 3.85e-4, 3.7e-4, 3.58e-4, 3.58e-4, 3.58e-4, 3.57e-4,
+                      3.55e-4, 3.2e-4, 2.4e-4]) * m_chi / 10.0
+    s_alpha = np.array([0.8] + [-1.8] * 13)
+    regime = np.array(["freeze-in", "reannihilation"] + ["leak-in"] * 3 + ["secluded freeze-out"] * 9)
+    return contour.RelicContour(
+        alpha_D=alpha, epsilon=eps, direction=np.array(["alpha_D"] * eps.size), dln_omega_dln_eps=np.zeros(eps.size),
+        dln_omega_dln_alpha=s_alpha, slope=np.gradient(np.log(alpha), np.log(eps)),
+        t_hs_over_t_dec=np.geomspace(7e-3, 0.7, eps.size), regime=regime, omega_h2=0.12, m_chi=m_chi)
+
+
+def test_plot_contour_floors_normalise_the_plateau_view(tmp_path, monkeypatch):
+    """``plot contour --floors``: where a floor row matches (m_chi, ratio) its alpha_D^TF and epsilon_TF
+    replace the contour's own; other masses keep ``contour.thermalization_floor``; the plateau view says
+    which (no solves: synthetic CSVs)."""
+    from qedm_jax import contour, plotting
+
+    contours = {1.0: _plateau_contour(1.0), 10.0: _plateau_contour(10.0)}
+    columns = cli._concat([cli._contour_rows(c, m, 10.0, 0) for m, c in contours.items()])
+    contour_csv = tmp_path / "contour.csv"
+    io.write_target_csv(contour_csv, columns, {"omega_h2_target": "0.12"})
+    # a floor CSV for 10 GeV only (plus a ratio-100 row that must not match), alpha_D^TF 2% above the grid's
+    floor_columns = {name: np.array([v10, v100]) for name, v10, v100 in (
+        ("ratio", 10.0, 100.0), ("m_chi", 10.0, 10.0), ("m_ZD", 1.0, 0.1), ("epsilon_min", 2.5e-10, 2.5e-10),
+        ("alpha_D_at_epsilon_min", 2.6e-5, 2.6e-5), ("epsilon_TF", 5.5e-5, 6e-5), ("alpha_D_TF", 3.65e-4, 9e-4),
+        ("status", 0, 0), ("T_hs_over_T_TF", 0.61, 0.6), ("spread", 0.002, 0.002), ("method", 0, 0),
+        ("refined", 1, 1), ("n_failed", 0, 0))}
+    floor_csv = tmp_path / "floor.csv"
+    io.write_target_csv(floor_csv, floor_columns, {"omega_h2_target": "0.12"})
+    loaded = cli.load_floors(floor_csv)
+    assert set(loaded) == {(10.0, 10.0), (100.0, 10.0)}
+    assert loaded[(10.0, 10.0)].alpha_D_TF == 3.65e-4 and loaded[(10.0, 10.0)].method == "plateau"
+    drawn = []
+    original = plotting.plot_plateaus
+
+    def spy(contours_, floors, labels, **kwargs):
+        drawn.append((floors, labels, kwargs["note"]))
+        return original(contours_, floors, labels, **kwargs)
+
+    monkeypatch.setattr(plotting, "plot_plateaus", spy)
+    out = tmp_path / "fig" / "c.png"
+    assert cli.main(["plot", "contour", "--contours", str(contour_csv), "--floors", str(floor_csv),
+                     "--out", str(out)]) == 0
+    assert (tmp_path / "fig" / "c_plateau.png").stat().st_size > 10_000
+    (floors, labels, note), = drawn
+    assert floors[1] == loaded[(10.0, 10.0)]  # 10 GeV: from the floor CSV
+    own = contour.thermalization_floor(contours[1.0])  # 1 GeV: no row, the contour's own floor
+    assert floors[0].alpha_D_TF == own.alpha_D_TF and floors[0].method == "plateau"
+    assert "floor.csv" in note and "1 GeV" in note
+    # without --floors: the contour's own floors, said so
+    drawn.clear()
+    assert cli.main(["plot", "contour", "--contours", str(contour_csv), "--out", str(out)]) == 0
+    (floors, _, note), = drawn
+    assert floors[1].alpha_D_TF == contour.thermalization_floor(contours[10.0]).alpha_D_TF
+    assert "contour grid" in note and "floor.csv" not in note
+
+
+def test_plot_contour_floors_rejects_a_bc2_floor_csv(capsys, tmp_path):
+    contour_csv = tmp_path / "contour.csv"
+    io.write_target_csv(contour_csv, cli._contour_rows(_plateau_contour(10.0), 10.0, 10.0, 0),
+                        {"omega_h2_target": "0.12"})
+    bc2_floor = tmp_path / "tf_bc2.csv"
+    _synthetic_bc2_csv(bc2_floor, "Y_TF", "floor")
+    line = _main_error(capsys, ["plot", "contour", "--contours", str(contour_csv), "--floors", str(bc2_floor),
+                                "--out", str(tmp_path / "f.png")])
+    assert "tf_bc2.csv" in line and "alpha_D_TF" in line
+    assert not (tmp_path / "f.png").exists()
+
+
 # --- BC2 hidden sector (qedm_jax.bc2_hs): skipped until that module exists ---------------------------
 
 BC2_ARGS = ("--model", "bc2", "--species", "dirac", "--m-chi", "0.1")

@@ -134,3 +134,23 @@ def test_plot_floor_two_ratios_and_bc2_lines(tmp_path):
     assert drawn["freeze-in line"].get_linestyle() == ":" and drawn["synthetic line"].get_color() == "black"
     assert fig.axes[0].get_legend().get_title().get_text() == "relic lines"
     assert np.isnan(np.asarray(drawn["freeze-in line"].get_ydata(), dtype=float)[FAILED])
+
+
+def test_plot_plateaus_with_a_given_floor_and_note():
+    """A refined floor (``cli.load_floors``) normalises the plateau view; epsilon_TF sits on the band edge
+    the curve crosses there (from above after the synthetic overshoot); the note is a second title line."""
+    import dataclasses
+
+    from qedm_jax import contour
+
+    relic = synthetic_contour(10.0)
+    own = contour.thermalization_floor(relic)
+    given = dataclasses.replace(own, alpha_D_TF=3.8e-4, epsilon_TF=2.5e-6)  # the curve: 3.85e-4 there
+    fig = plotting.plot_plateaus([relic], [given], note="refined floor grid (floor.csv)")
+    top, bottom = fig.axes
+    assert top.get_title().endswith("\nrefined floor grid (floor.csv)")
+    (line,) = [line for line in top.get_lines() if line.get_label().startswith("$m")]
+    np.testing.assert_allclose(line.get_ydata(), relic.alpha_D[relic.dln_omega_dln_alpha < 0] / 3.8e-4)
+    (circle,) = top.collections
+    np.testing.assert_allclose(circle.get_offsets(), [[2.5e-6, 1.0 + given.tolerance]])
+    assert bottom.get_ylim() == (-10.0, 10.0)
