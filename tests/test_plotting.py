@@ -153,4 +153,4 @@ def test_plot_plateaus_with_a_given_floor_and_note():
     np.testing.assert_allclose(line.get_ydata(), relic.alpha_D[relic.dln_omega_dln_alpha < 0] / 3.8e-4)
     (circle,) = top.collections
     np.testing.assert_allclose(circle.get_offsets(), [[2.5e-6, 1.0 + given.tolerance]])
-    assert bottom.get_ylim() == (-10.0, 10.0)
+    assert bottom.get_ylim() == (-10.0, 15.0)
