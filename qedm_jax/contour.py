@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import constants as c
+from . import lanes
 from . import solve as solve_mod
 from .lines import two_temperature_config
 from .models.base import AbstractModel
@@ -58,9 +59,13 @@ __all__ = [
 CONTOUR_N_SAVE = 48
 #: decoupling: Y stays within this relative distance of Y(x_end) from x_dec on
 DECOUPLING_RTOL = 0.1
-#: default points per compiled call of ``omega_grid``: a vmapped solve with these settings
-#: held ~30 MB per point on CPU (peak RSS ~8 GB for 256 points, m_chi = 10 GeV)
-DEFAULT_CHUNK = 64
+#: default points per compiled call of ``omega_grid`` (a queue on ``DEFAULT_LANES`` solver lanes;
+#: memory is set by the lanes, not by the chunk)
+DEFAULT_CHUNK = 256
+#: concurrent solves of ``omega_grid`` (``lanes.solve_queue``): on a 16 x 16 two-temperature grid
+#: at m_chi = 10 GeV (2 CPU cores) 32 lanes took 21 ms per point, 64 lanes 26, 16 lanes 41, and
+#: the former vmap over chunks of 64 points 31
+DEFAULT_LANES = 32
 #: regime labels, in the order met along the contour from small to large alpha_D
 REGIMES = ("freeze-in", "reannihilation", "leak-in", "secluded freeze-out", "unclassified")
 
@@ -207,15 +212,17 @@ def _check_axis(name: str, values, upper: float | None) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=16)
-def _batched_solver(make_model: Callable, config: solve_mod.SolverConfig) -> Callable:
-    """jit(vmap(solve)) for (alpha_D, epsilon) columns; cached per (make_model, config), so a
-    grid of any size costs one compilation per chunk size."""
+def _batched_solver(make_model: Callable, config: solve_mod.SolverConfig, n_lanes: int) -> Callable:
+    """jit of ``lanes.solve_queue`` for (alpha_D, epsilon) columns and the number of valid
+    points; cached per (make_model, config, lanes), so a grid of any size costs one
+    compilation per chunk size."""
 
-    def one_point(alpha_d, epsilon):
-        solution = solve_mod.solve_unchecked(make_model(alpha_d, epsilon), config)
-        return solution.omega_h2, solution.status, solution.num_steps, solution.x, solution.y, solution.t_hs_over_t
+    def run(alpha_d, epsilon, n_valid):
+        out = lanes.solve_queue(lambda alpha_D, epsilon: make_model(alpha_D, epsilon),
+                                {"alpha_D": alpha_d, "epsilon": epsilon}, config, n_lanes, n_valid)
+        return out["omega_h2"], out["status"], out["num_steps"], out["x"], out["y"], out["t_hs_over_t"]
 
-    return jax.jit(jax.vmap(one_point))
+    return jax.jit(run)
 
 
 def omega_grid(
@@ -230,11 +237,11 @@ def omega_grid(
     Every point is a two-temperature solve (seed 003 Eqs. 2.14-2.17, ``solve.solve_unchecked``)
     with the trajectory saved on ``config.n_save`` log-spaced x; the decoupling point x_dec and
     T_hs / T there follow from ``decoupling_point`` (Y within ``DECOUPLING_RTOL`` of Y(x_end)
-    from x_dec on). Points are solved in fixed-size chunks of a ``jax.jit(jax.vmap(...))``
-    (the last chunk padded with copies of the last point), so any grid costs one compilation
-    per (make_model, config, chunk). A vmapped while loop runs until its slowest point is
-    done: small chunks limit the cost of a few stiff points (a point that hits max_steps makes
-    its whole chunk run max_steps steps).
+    from x_dec on). Points are solved in fixed-size chunks (the last one padded; padding costs
+    rate tables, no ODE steps), each a queue on ``min(DEFAULT_LANES, chunk)`` solver lanes
+    (``lanes.solve_queue``: a lane whose point is done takes the next one, so a stiff point no
+    longer holds up its chunk), so any grid costs one compilation per (make_model, config,
+    chunk).
 
     Args:
         make_model: ``make_model(alpha_D, epsilon) -> AbstractModel`` (jnp scalars in; traced,
@@ -246,7 +253,7 @@ def omega_grid(
             n_eps >= 2.
         config: ``SolverConfig`` (``contour_config()`` if None). Needs ``n_save >= 2``.
         chunk: points per compiled call (None: ``min(DEFAULT_CHUNK, n_alpha * n_eps)``). Each
-            distinct value compiles once; memory grows with it (~30 MB per point on CPU). An
+            distinct value compiles once; memory grows mainly with the lanes. An
             explicit value is used as given (a smaller grid is padded up to it), so grids of
             different sizes can share one compilation.
 
@@ -281,14 +288,14 @@ def omega_grid(
             solve_mod.check_model(corner)
 
     a_col, e_col = (v.ravel() for v in np.meshgrid(alpha, eps, indexing="ij"))
-    run = _batched_solver(make_model, config)
+    run = _batched_solver(make_model, config, min(DEFAULT_LANES, chunk))
     parts = []
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         pad = chunk - (stop - start)
         a_chunk = np.concatenate([a_col[start:stop], np.full(pad, a_col[stop - 1])])
         e_chunk = np.concatenate([e_col[start:stop], np.full(pad, e_col[stop - 1])])
-        out = jax.device_get(run(jnp.asarray(a_chunk), jnp.asarray(e_chunk)))
+        out = jax.device_get(run(jnp.asarray(a_chunk), jnp.asarray(e_chunk), jnp.asarray(stop - start, dtype=jnp.int32)))
         parts.append([np.asarray(v)[: stop - start] for v in out])
     omega, status, steps, x, y, ratio = (np.concatenate([p[i] for p in parts]) for i in range(6))
     x_dec, r_dec = decoupling_point(x, y, ratio)

@@ -4,10 +4,11 @@
 ``qedm_jax.solve`` at every point of a Cartesian grid (or of a list of points) and returns
 a ``ScanResult`` of numpy arrays shaped like the grid. The points are cut into chunks of
 one fixed size (the last chunk is padded with copies of the last point and masked), so a
-grid costs one compilation per (model builder, config, chunk size); within a chunk the
-solve is ``jax.vmap``-ed, and the chunk is split over all local devices with
-a ``NamedSharding`` on a 1-d ``jax.sharding.Mesh`` of ``jax.devices()`` (GSPMD: each
-device solves its slice of the batch).
+grid costs one compilation per (model builder, config, chunk size); within a chunk each
+device's points form one queue on a fixed number of solver lanes (``qedm_jax.lanes``: a lane
+whose point is done takes the next, so one stiff point does not hold up the others), and the
+chunk is split over all local devices with a ``NamedSharding`` on a 1-d
+``jax.sharding.Mesh`` of ``jax.devices()`` (GSPMD: each device solves its slice).
 
 Failures are data (STYLE.md 7): every solve runs with ``throw=False``; a point that fails
 has ``status != 0`` (``qedm_jax.solve.STATUS_*``) and NaN Omega h^2, and never stops the
@@ -40,13 +41,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from . import lanes
 from . import solve as solve_mod
 from .models.base import AbstractModel
 
 __all__ = ["ScanResult", "scan", "save_scan", "load_scan"]
 
 _MESH_AXIS = "points"
-_RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points")
+_RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points", "lanes_per_device")
 _FORMAT_VERSION = 1
 
 
@@ -189,30 +191,37 @@ def _check_points(make_model, columns: dict[str, np.ndarray]) -> AbstractModel:
 
 @functools.lru_cache(maxsize=32)
 def _chunk_runner(make_model: Callable, config: solve_mod.SolverConfig, names: tuple[str, ...],
-                  devices: tuple) -> tuple[Callable, NamedSharding]:
+                  devices: tuple, n_lanes: int) -> tuple[Callable, NamedSharding]:
     """The jitted, sharded solve of one chunk: columns of shape (chunk,) in, four arrays out.
 
-    Cached per (make_model, config, axis names, devices), so that all chunks of a grid, and
-    later grids with the same builder, reuse one compilation per chunk size.
+    Each device's share of the chunk is one queue of points on ``n_lanes`` solver lanes
+    (``qedm_jax.lanes.solve_queue``: a lane that finishes takes the next point, so a stiff point
+    no longer makes the whole chunk wait). Cached per (make_model, config, axis names,
+    devices, lanes), so that all chunks of a grid, and later grids with the same builder, reuse
+    one compilation per chunk size.
     """
     mesh = Mesh(np.asarray(devices, dtype=object), (_MESH_AXIS,))
     spec = PartitionSpec(_MESH_AXIS)
-    internal = config
+    n_devices = len(devices)
 
-    def one_point(*values):
-        model = make_model(**dict(zip(names, values)))
-        solution = solve_mod.solve_unchecked(model, internal)
-        ok = solution.status == solve_mod.STATUS_OK
-        ratio = jnp.where(ok, solution.t_hs_over_t_end, jnp.nan)
-        return solution.omega_h2, ratio, solution.status, solution.num_steps
+    def one_queue(n_valid, *values):
+        out = lanes.solve_queue(make_model, dict(zip(names, values)), config, n_lanes, n_valid)
+        ok = out["status"] == solve_mod.STATUS_OK
+        ratio = jnp.where(ok, out["t_hs_over_t_end"], jnp.nan)
+        return out["omega_h2"], ratio, out["status"], out["num_steps"]
+
+    def run(n_valid, *values):  # n_valid: (devices,) points to solve per device (the rest is padding)
+        if n_devices == 1:
+            return one_queue(n_valid[0], *values)
+        # one queue per device: (devices, points per device), the leading axis partitioned by
+        # GSPMD. (jax.shard_map would let each device run its own while loop, but lineax 0.1.1,
+        # the implicit stages' linear solve, compares array shardings in a structure check that
+        # fails under shard_map: "pytree does not match out_structure", lineax issue #185.)
+        outs = jax.vmap(one_queue)(n_valid, *(v.reshape(n_devices, -1) for v in values))
+        return tuple(o.reshape(-1) for o in outs)
 
     sharding = NamedSharding(mesh, spec)
-    # GSPMD partitions the vmapped batch over the mesh. jax.shard_map would let each device
-    # run its own while loop, but lineax 0.1.1 (the implicit stages' linear solve) compares
-    # array shardings in a structure check that fails under shard_map ("pytree does not match
-    # out_structure", lineax issue #185).
-    batched = jax.vmap(one_point)
-    return jax.jit(batched, in_shardings=(sharding,) * len(names), out_shardings=(sharding,) * 4), sharding
+    return jax.jit(run, in_shardings=(sharding,) * (len(names) + 1), out_shardings=(sharding,) * 4), sharding
 
 
 # --- chunk files -----------------------------------------------------------------------------------
@@ -273,6 +282,7 @@ def scan(
     resume: bool = False,
     progress: bool = True,
     points: Mapping[str, np.ndarray] | None = None,
+    lanes_per_device: int | None = None,
     **axes,
 ) -> ScanResult:
     """Solve the Boltzmann system at every point of a grid (or list) of parameter points.
@@ -304,6 +314,10 @@ def scan(
         progress: print one line per chunk to stderr.
         points: instead of grid axes, ``{name: 1-d array}`` of equal lengths n: solve the n
             points ``{name: points[name][i]}``.
+        lanes_per_device: concurrent solves per device (``qedm_jax.lanes.solve_queue``); a
+            lane that finishes its point takes the next one of the chunk. None (default): a
+            quarter of the chunk's points per device (>= 1). More lanes amortise the per-step
+            overhead (GPUs want thousands), fewer waste less on the last stragglers.
         **axes: grid axes, ``name=1-d array`` (units as ``make_model`` expects: GeV for
             masses); the grid is their Cartesian product, in keyword order.
 
@@ -324,6 +338,8 @@ def scan(
             raise ValueError(f"axis name {name!r} is reserved by scan")
     if not (isinstance(chunk, (int, np.integer)) and chunk >= 1):
         raise ValueError(f"chunk must be an integer >= 1, got {chunk!r}")
+    if lanes_per_device is not None and not (isinstance(lanes_per_device, (int, np.integer)) and lanes_per_device >= 1):
+        raise ValueError(f"lanes_per_device must be None or an integer >= 1, got {lanes_per_device!r}")
     if resume and out is None:
         raise ValueError("resume=True needs out (the path whose .chunks folder holds the finished chunks)")
     if not isinstance(config, solve_mod.SolverConfig):
@@ -338,10 +354,12 @@ def scan(
     n_devices = len(devices)
     size = math.ceil(min(int(chunk), n) / n_devices) * n_devices
     n_chunks = math.ceil(n / size)
-    runner, sharding = _chunk_runner(make_model, config, names, devices)
+    per_device = size // n_devices
+    n_lanes = max(1, per_device // 4) if lanes_per_device is None else min(int(lanes_per_device), per_device)
+    runner, sharding = _chunk_runner(make_model, config, names, devices, n_lanes)
 
     chunk_dir = None
-    fingerprint = _fingerprint(mode, named_axes, model_name, config, size)
+    fingerprint = _fingerprint(mode, named_axes, model_name, config, (size, n_lanes))
     if out is not None:
         chunk_dir = pathlib.Path(os.fspath(out) + ".chunks")
         chunk_dir.mkdir(parents=True, exist_ok=True)
@@ -361,7 +379,8 @@ def scan(
         tic = time.perf_counter()
         if loaded is None:
             inputs = [jax.device_put(columns[name][index], sharding) for name in names]
-            outputs = [np.asarray(a)[:valid] for a in runner(*inputs)]
+            n_valid = np.clip(valid - per_device * np.arange(n_devices), 0, per_device).astype(np.int32)
+            outputs = [np.asarray(a)[:valid] for a in runner(jax.device_put(n_valid, sharding), *inputs)]
             solved += valid
             if chunk_path is not None:
                 _write_npz(chunk_path, omega_h2=outputs[0], t_hs_over_t_end=outputs[1], status=outputs[2],

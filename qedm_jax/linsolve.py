@@ -43,8 +43,7 @@ class Cramer2(lx.AbstractLinearSolver):
         del options
         matrix, transposed = state
         a, b, c, d = matrix[0, 0], matrix[0, 1], matrix[1, 0], matrix[1, 1]
-        if transposed:
-            b, c = c, b
+        b, c = jnp.where(transposed, c, b), jnp.where(transposed, b, c)  # the flag may be traced (a loop carry)
         det = a * d - b * c
         ok = jnp.isfinite(det) & (det != 0.0)
         safe_det = jnp.where(ok, det, 1.0)

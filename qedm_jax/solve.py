@@ -278,6 +278,46 @@ def initial_state(model: AbstractModel, config: SolverConfig) -> Float[Array, "2
     return jnp.stack([jnp.where(equilibrated, 0.0, ln_ratio), jnp.where(equilibrated, ln_y_eq, ln_y_inj)])
 
 
+#: first step in tau = ln x of every solve
+DT0 = 1.0e-3
+
+
+def system_options(config: SolverConfig) -> SystemOptions:
+    """The ``SystemOptions`` of the Boltzmann right-hand side for ``config``."""
+    return SystemOptions(thermalized=config.thermalized, depletion=config.depletion, gstar=config.gstar,
+                         kinetic_relaxation=config.kinetic_relaxation)
+
+
+def ode_solver(config: SolverConfig) -> tuple[diffrax.Kvaerno5, diffrax.PIDController]:
+    """The integrator of every solve: ``diffrax.Kvaerno5`` with its Newton root finder, and the
+    PID step-size controller (shared by ``solve_unchecked`` and ``qedm_jax.lanes``).
+
+    Thermalized: the rate-based Newton termination (``cauchy_termination=False``) takes ~70
+    steps, where Cauchy termination hits max_steps. Two-temperature: the rate-based divergence
+    test rejects ~45% of the stiff steps, and Cauchy termination (|f| < newton_atol) works.
+    (``optimistix.Chord``, tried on a 16 x 16 two-temperature grid: half the cost per step but
+    3-4x the steps at the stiffest points; ``Kvaerno3``/``Kvaerno4``: 2-4x the steps.)
+
+    Args:
+        config: ``SolverConfig`` (rtol, atol, newton_atol, thermalized).
+
+    Returns:
+        ``(solver, stepsize_controller)``.
+    """
+    newton_atol = config.atol if config.thermalized else NEWTON_ATOL_TWO_TEMPERATURE
+    newton_atol = newton_atol if config.newton_atol is None else config.newton_atol
+    root_finder = optx.Newton(rtol=config.rtol, atol=newton_atol, cauchy_termination=not config.thermalized,
+                              linear_solver=Cramer2())
+    solver = diffrax.Kvaerno5(root_finder=root_finder)
+    controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3)
+    return solver, controller
+
+
+def omega_h2_of(m_chi, y_end):
+    """Omega h^2 = m_chi Y_total(x_end) s0 / (rho_c / h^2) (m_chi [GeV], any shape)."""
+    return c.OMEGA_H2_PER_GEV_Y * m_chi * y_end
+
+
 def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig()) -> Solution:
     """``solve`` without the input checks and without its own jit (for use inside jit/vmap).
 
@@ -288,29 +328,20 @@ def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig())
     Returns:
         ``Solution``.
     """
-    options = SystemOptions(thermalized=config.thermalized, depletion=config.depletion, gstar=config.gstar,
-                            kinetic_relaxation=config.kinetic_relaxation)
+    options = system_options(config)
     table = thermal.rate_table(model, config.table_ln_x(), with_hs=True) if config.fast else None
     t0, t1 = math.log(config.x0), math.log(config.x_end)
     if config.n_save > 0:
         saveat = diffrax.SaveAt(ts=jnp.linspace(t0, t1, config.n_save))
     else:
         saveat = diffrax.SaveAt(t1=True)
-    # Thermalized: the rate-based termination (cauchy_termination=False) takes ~70 steps,
-    # where Cauchy termination hits max_steps. Two-temperature: the rate-based divergence
-    # test rejects ~45% of the stiff steps, and Cauchy termination is the one that works.
-    newton_atol = config.atol if config.thermalized else NEWTON_ATOL_TWO_TEMPERATURE  # Cauchy: |f| < atol reachable
-    newton_atol = newton_atol if config.newton_atol is None else config.newton_atol
-    root_finder = optx.Newton(rtol=config.rtol, atol=newton_atol, cauchy_termination=not config.thermalized,
-                              linear_solver=Cramer2())
-    solver = diffrax.Kvaerno5(root_finder=root_finder)
-    controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3)
+    solver, controller = ode_solver(config)
     solution = diffrax.diffeqsolve(
         diffrax.ODETerm(vector_field),
         solver,
         t0=t0,
         t1=t1,
-        dt0=1e-3,
+        dt0=DT0,
         y0=initial_state(model, config),
         args=(model, table, options),
         saveat=saveat,
@@ -321,7 +352,7 @@ def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig())
     )
     ys = solution.ys
     y_end = jnp.exp(ys[-1, 1])
-    omega_h2 = c.OMEGA_H2_PER_GEV_Y * model.m_chi * y_end
+    omega_h2 = omega_h2_of(model.m_chi, y_end)
     status = _status_from_result(solution.result, omega_h2)
     omega_h2 = jnp.where(status == STATUS_OK, omega_h2, jnp.nan)
     if config.n_save > 0:

@@ -57,7 +57,7 @@ def test_grid_shape_values_and_metadata(reference):
 def test_chunked_equals_unchunked_with_one_compilation(reference):
     """chunk=5: three chunks (the last padded), one compilation, also for new values."""
     devices = tuple(jax.devices())
-    runner, _ = grids._chunk_runner(make_dirac, solve_mod.SolverConfig(), ("epsilon", "m_chi"), devices)
+    runner, _ = grids._chunk_runner(make_dirac, solve_mod.SolverConfig(), ("epsilon", "m_chi"), devices, 1)
     chunked = run(chunk=5)
     assert_same_values(chunked, reference)
     compiled = runner._cache_size()
@@ -163,7 +163,7 @@ _SHARDED_SCRIPT = textwrap.dedent(
     assert jax.device_count() == 2, jax.devices()
     result = grids.scan(make_dirac, chunk=5, progress=False, epsilon=EPSILON, m_chi=M_CHI)
     _, sharding = grids._chunk_runner(make_dirac, qedm_jax.SolverConfig(), ("epsilon", "m_chi"),
-                                      tuple(jax.devices()))
+                                      tuple(jax.devices()), 1)
     assert len(sharding.device_set) == 2
     grids.save_scan(result, sys.argv[2])
     """
