@@ -241,7 +241,8 @@ def omega_grid(
     rate tables, no ODE steps), each a queue on ``min(DEFAULT_LANES, chunk)`` solver lanes
     (``lanes.solve_queue``: a lane whose point is done takes the next one, so a stiff point no
     longer holds up its chunk), so any grid costs one compilation per (make_model, config,
-    chunk).
+    chunk). Points whose solve fails are retried once, alone in a chunk of the same compiled
+    call (a failure can depend on the batch, see Returns).
 
     Args:
         make_model: ``make_model(alpha_D, epsilon) -> AbstractModel`` (jnp scalars in; traced,
@@ -289,14 +290,28 @@ def omega_grid(
 
     a_col, e_col = (v.ravel() for v in np.meshgrid(alpha, eps, indexing="ij"))
     run = _batched_solver(make_model, config, min(DEFAULT_LANES, chunk))
+
+    def solve_chunk(a_values, e_values):
+        valid = a_values.size
+        a_chunk = np.concatenate([a_values, np.full(chunk - valid, a_values[-1])])
+        e_chunk = np.concatenate([e_values, np.full(chunk - valid, e_values[-1])])
+        out = jax.device_get(run(jnp.asarray(a_chunk), jnp.asarray(e_chunk), jnp.asarray(valid, dtype=jnp.int32)))
+        return [np.array(v)[:valid] for v in out]
+
     parts = []
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
-        pad = chunk - (stop - start)
-        a_chunk = np.concatenate([a_col[start:stop], np.full(pad, a_col[stop - 1])])
-        e_chunk = np.concatenate([e_col[start:stop], np.full(pad, e_col[stop - 1])])
-        out = jax.device_get(run(jnp.asarray(a_chunk), jnp.asarray(e_chunk), jnp.asarray(stop - start, dtype=jnp.int32)))
-        parts.append([np.asarray(v)[: stop - start] for v in out])
+        part = solve_chunk(a_col[start:stop], e_col[start:stop])
+        # Retry the points whose ODE solve failed, alone in a (padded) chunk of the same compiled
+        # call: the stiff Newton stages depend on the batch at rounding level (class docstring), so
+        # a point can stall in one batch and converge in another. The status stays if it fails again.
+        retry = np.flatnonzero(np.isin(part[1], (solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED)))
+        if retry.size:
+            again = solve_chunk(a_col[start:stop][retry], e_col[start:stop][retry])
+            fixed = again[1] == solve_mod.STATUS_OK
+            for mine, theirs in zip(part, again):
+                mine[retry[fixed]] = theirs[fixed]
+        parts.append(part)
     omega, status, steps, x, y, ratio = (np.concatenate([p[i] for p in parts]) for i in range(6))
     x_dec, r_dec = decoupling_point(x, y, ratio)
     ok = status == solve_mod.STATUS_OK
