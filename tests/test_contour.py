@@ -75,16 +75,18 @@ def test_grid_converges_and_saves_decoupling(grid):
 
 def test_subgrid_with_the_same_chunk_reuses_the_compilation(grid):
     """A padded 3 x 2 sub-grid with chunk = 66 runs through the same compiled solve and gives the
-    same Omega h^2 as the full grid (vmap batch composition only changes rounding)."""
+    same Omega h^2 as the full grid to the solver accuracy (the batch changes the step sequence)."""
     sub = contour.omega_grid(make_model, ALPHA_D[2:5], EPSILON[3:5], chunk=ALPHA_D.size * EPSILON.size)
-    # A vmapped Newton iteration runs until every point of the batch has converged, so the
-    # batch composition changes the stage values within the Cauchy tolerance (newton_atol =
-    # 1e-2): Omega h^2 moves by up to ~3.4e-4 (measured), inside the ~1e-3 accuracy of a
-    # two-temperature solve at rtol 1e-5; T_hs/T at decoupling, read off a threshold crossing of
-    # the 48-point saved trajectory, by up to ~2e-3
-    np.testing.assert_allclose(sub.omega_h2, grid.omega_h2[2:5, 3:5], rtol=3 * VMAP_LOOP_RTOL)
-    np.testing.assert_allclose(sub.t_hs_over_t_dec, grid.t_hs_over_t_dec[2:5, 3:5], rtol=10 * VMAP_LOOP_RTOL)
-    assert contour._batched_solver(make_model, grid.config)._cache_size() == 1
+    # The solver lanes of lanes.solve_queue advance different points side by side, and the stiff
+    # Newton stages depend on the batch at rounding level (Cauchy tolerance newton_atol = 1e-2),
+    # which the adaptive controller turns into different step sequences: Omega h^2 moves by up to
+    # ~1.4e-3 (measured), the accuracy of a two-temperature solve at rtol 1e-5 (against rtol 1e-7
+    # on a 16 x 16 grid at 10 GeV: up to 1.4e-3 with a plain vmap, 2.1e-3 with lanes); T_hs/T at
+    # decoupling, read off where Y enters the 10% band around Y(x_end) on the 48-point saved
+    # trajectory, moves ~10x more (1.2% measured)
+    np.testing.assert_allclose(sub.omega_h2, grid.omega_h2[2:5, 3:5], rtol=3e-3)
+    np.testing.assert_allclose(sub.t_hs_over_t_dec, grid.t_hs_over_t_dec[2:5, 3:5], rtol=3e-2)
+    assert contour._batched_solver(make_model, grid.config, min(contour.DEFAULT_LANES, 66))._cache_size() == 1
 
 
 def test_contour_has_freeze_in_and_freeze_out_parts(relic):
