@@ -48,7 +48,7 @@ from .models.base import AbstractModel
 __all__ = ["ScanResult", "scan", "save_scan", "load_scan"]
 
 _MESH_AXIS = "points"
-_RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points", "lanes_per_device")
+_RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points", "lanes_per_device", "retry_failed")
 _FORMAT_VERSION = 1
 
 
@@ -283,6 +283,7 @@ def scan(
     progress: bool = True,
     points: Mapping[str, np.ndarray] | None = None,
     lanes_per_device: int | None = None,
+    retry_failed: bool = True,
     **axes,
 ) -> ScanResult:
     """Solve the Boltzmann system at every point of a grid (or list) of parameter points.
@@ -318,6 +319,9 @@ def scan(
             lane that finishes its point takes the next one of the chunk. None (default): a
             quarter of the chunk's points per device (>= 1). More lanes amortise the per-step
             overhead (GPUs want thousands), fewer waste less on the last stragglers.
+        retry_failed: re-solve the points of a chunk whose ODE solve failed (status 1 or 2)
+            once more, alone in a chunk of the same compiled call (a stiff solve can depend on
+            its batch at rounding level); their status stays if they fail again.
         **axes: grid axes, ``name=1-d array`` (units as ``make_model`` expects: GeV for
             masses); the grid is their Cartesian product, in keyword order.
 
@@ -370,6 +374,13 @@ def scan(
     num_steps = np.empty(n, dtype=np.int64)
     start_all = time.perf_counter()
     solved = 0
+
+    def solve_chunk(index, valid):
+        """Solve the points ``index`` (length ``size``; the first ``valid`` are real, the rest padding)."""
+        inputs = [jax.device_put(columns[name][index], sharding) for name in names]
+        n_valid = np.clip(valid - per_device * np.arange(n_devices), 0, per_device).astype(np.int32)
+        return [np.array(a)[:valid] for a in runner(jax.device_put(n_valid, sharding), *inputs)]
+
     for i in range(n_chunks):
         start = i * size
         valid = min(size, n - start)
@@ -378,9 +389,17 @@ def scan(
         loaded = _load_chunk(chunk_path, fingerprint, valid) if (resume and chunk_path is not None) else None
         tic = time.perf_counter()
         if loaded is None:
-            inputs = [jax.device_put(columns[name][index], sharding) for name in names]
-            n_valid = np.clip(valid - per_device * np.arange(n_devices), 0, per_device).astype(np.int32)
-            outputs = [np.asarray(a)[:valid] for a in runner(jax.device_put(n_valid, sharding), *inputs)]
+            outputs = solve_chunk(index, valid)
+            # Retry the points whose ODE solve failed, alone in a chunk of the same compiled call:
+            # stiff (two-temperature) Newton stages depend on the batch at rounding level, so a
+            # point can stall in one batch and converge in another. The status stays if it fails again.
+            retry = np.flatnonzero(np.isin(outputs[2], (solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED)))
+            if retry.size and retry_failed:
+                again = solve_chunk(np.concatenate([index[retry], np.full(size - retry.size, index[retry[-1]])]),
+                                    retry.size)
+                fixed = again[2] == solve_mod.STATUS_OK
+                for mine, theirs in zip(outputs, again):
+                    mine[retry[fixed]] = theirs[fixed]
             solved += valid
             if chunk_path is not None:
                 _write_npz(chunk_path, omega_h2=outputs[0], t_hs_over_t_end=outputs[1], status=outputs[2],
