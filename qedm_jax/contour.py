@@ -217,9 +217,9 @@ def _batched_solver(make_model: Callable, config: solve_mod.SolverConfig, n_lane
     points; cached per (make_model, config, lanes), so a grid of any size costs one
     compilation per chunk size."""
 
-    def run(alpha_d, epsilon, n_valid):
+    def run(alpha_d, epsilon, n_valid, step_limit):
         out = lanes.solve_queue(lambda alpha_D, epsilon: make_model(alpha_D, epsilon),
-                                {"alpha_D": alpha_d, "epsilon": epsilon}, config, n_lanes, n_valid)
+                                {"alpha_D": alpha_d, "epsilon": epsilon}, config, n_lanes, n_valid, step_limit)
         return out["omega_h2"], out["status"], out["num_steps"], out["x"], out["y"], out["t_hs_over_t"]
 
     return jax.jit(run)
@@ -241,8 +241,9 @@ def omega_grid(
     rate tables, no ODE steps), each a queue on ``min(DEFAULT_LANES, chunk)`` solver lanes
     (``lanes.solve_queue``: a lane whose point is done takes the next one, so a stiff point no
     longer holds up its chunk), so any grid costs one compilation per (make_model, config,
-    chunk). Points whose solve fails are retried once, alone in a chunk of the same compiled
-    call (a failure can depend on the batch, see Returns).
+    chunk). The first pass stops a point at ``lanes.FIRST_PASS_MAX_STEPS`` steps; points that
+    fail are retried once with ``config.max_steps``, alone in a chunk of the same compiled call
+    (a failure can depend on the batch, see Returns).
 
     Args:
         make_model: ``make_model(alpha_D, epsilon) -> AbstractModel`` (jnp scalars in; traced,
@@ -291,23 +292,28 @@ def omega_grid(
     a_col, e_col = (v.ravel() for v in np.meshgrid(alpha, eps, indexing="ij"))
     run = _batched_solver(make_model, config, min(DEFAULT_LANES, chunk))
 
-    def solve_chunk(a_values, e_values):
+    def solve_chunk(a_values, e_values, step_limit):
         valid = a_values.size
         a_chunk = np.concatenate([a_values, np.full(chunk - valid, a_values[-1])])
         e_chunk = np.concatenate([e_values, np.full(chunk - valid, e_values[-1])])
-        out = jax.device_get(run(jnp.asarray(a_chunk), jnp.asarray(e_chunk), jnp.asarray(valid, dtype=jnp.int32)))
+        out = jax.device_get(run(jnp.asarray(a_chunk), jnp.asarray(e_chunk), jnp.asarray(valid, dtype=jnp.int32),
+                                 jnp.asarray(step_limit, dtype=jnp.int32)))
         return [np.array(v)[:valid] for v in out]
+
+    first_limit = min(lanes.FIRST_PASS_MAX_STEPS, config.max_steps)
 
     parts = []
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
-        part = solve_chunk(a_col[start:stop], e_col[start:stop])
+        part = solve_chunk(a_col[start:stop], e_col[start:stop], first_limit)
         # Retry the points whose ODE solve failed, alone in a (padded) chunk of the same compiled
-        # call: the stiff Newton stages depend on the batch at rounding level (class docstring), so
-        # a point can stall in one batch and converge in another. The status stays if it fails again.
+        # call and with the full max_steps: the first pass stops at FIRST_PASS_MAX_STEPS (a stalled
+        # point keeps all lanes iterating), and the stiff Newton stages depend on the batch at
+        # rounding level, so a point can stall in one batch and converge in another. The status
+        # stays if it fails again.
         retry = np.flatnonzero(np.isin(part[1], (solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED)))
         if retry.size:
-            again = solve_chunk(a_col[start:stop][retry], e_col[start:stop][retry])
+            again = solve_chunk(a_col[start:stop][retry], e_col[start:stop][retry], config.max_steps)
             fixed = again[1] == solve_mod.STATUS_OK
             for mine, theirs in zip(part, again):
                 mine[retry[fixed]] = theirs[fixed]

@@ -204,24 +204,27 @@ def _chunk_runner(make_model: Callable, config: solve_mod.SolverConfig, names: t
     spec = PartitionSpec(_MESH_AXIS)
     n_devices = len(devices)
 
-    def one_queue(n_valid, *values):
-        out = lanes.solve_queue(make_model, dict(zip(names, values)), config, n_lanes, n_valid)
+    def one_queue(step_limit, n_valid, *values):
+        out = lanes.solve_queue(make_model, dict(zip(names, values)), config, n_lanes, n_valid, step_limit)
         ok = out["status"] == solve_mod.STATUS_OK
         ratio = jnp.where(ok, out["t_hs_over_t_end"], jnp.nan)
         return out["omega_h2"], ratio, out["status"], out["num_steps"]
 
-    def run(n_valid, *values):  # n_valid: (devices,) points to solve per device (the rest is padding)
+    def run(step_limit, n_valid, *values):  # n_valid: (devices,) points to solve per device (the rest is padding)
         if n_devices == 1:
-            return one_queue(n_valid[0], *values)
+            return one_queue(step_limit, n_valid[0], *values)
         # one queue per device: (devices, points per device), the leading axis partitioned by
         # GSPMD. (jax.shard_map would let each device run its own while loop, but lineax 0.1.1,
         # the implicit stages' linear solve, compares array shardings in a structure check that
         # fails under shard_map: "pytree does not match out_structure", lineax issue #185.)
-        outs = jax.vmap(one_queue)(n_valid, *(v.reshape(n_devices, -1) for v in values))
+        outs = jax.vmap(one_queue, in_axes=(None,) + (0,) * (len(values) + 1))(
+            step_limit, n_valid, *(v.reshape(n_devices, -1) for v in values))
         return tuple(o.reshape(-1) for o in outs)
 
     sharding = NamedSharding(mesh, spec)
-    return jax.jit(run, in_shardings=(sharding,) * (len(names) + 1), out_shardings=(sharding,) * 4), sharding
+    replicated = NamedSharding(mesh, PartitionSpec())
+    return jax.jit(run, in_shardings=(replicated,) + (sharding,) * (len(names) + 1),
+                   out_shardings=(sharding,) * 4), sharding
 
 
 # --- chunk files -----------------------------------------------------------------------------------
@@ -319,9 +322,10 @@ def scan(
             lane that finishes its point takes the next one of the chunk. None (default): a
             quarter of the chunk's points per device (>= 1). More lanes amortise the per-step
             overhead (GPUs want thousands), fewer waste less on the last stragglers.
-        retry_failed: re-solve the points of a chunk whose ODE solve failed (status 1 or 2)
-            once more, alone in a chunk of the same compiled call (a stiff solve can depend on
-            its batch at rounding level); their status stays if they fail again.
+        retry_failed: stop the first pass of a point at ``lanes.FIRST_PASS_MAX_STEPS`` steps and
+            re-solve the points of a chunk whose ODE solve failed (status 1 or 2) once more with
+            ``config.max_steps``, alone in a chunk of the same compiled call (a stiff solve can
+            depend on its batch at rounding level); their status stays if they fail again.
         **axes: grid axes, ``name=1-d array`` (units as ``make_model`` expects: GeV for
             masses); the grid is their Cartesian product, in keyword order.
 
@@ -375,11 +379,14 @@ def scan(
     start_all = time.perf_counter()
     solved = 0
 
-    def solve_chunk(index, valid):
+    def solve_chunk(index, valid, step_limit):
         """Solve the points ``index`` (length ``size``; the first ``valid`` are real, the rest padding)."""
         inputs = [jax.device_put(columns[name][index], sharding) for name in names]
         n_valid = np.clip(valid - per_device * np.arange(n_devices), 0, per_device).astype(np.int32)
-        return [np.array(a)[:valid] for a in runner(jax.device_put(n_valid, sharding), *inputs)]
+        limit = np.asarray(step_limit, dtype=np.int32)
+        return [np.array(a)[:valid] for a in runner(limit, jax.device_put(n_valid, sharding), *inputs)]
+
+    first_limit = min(lanes.FIRST_PASS_MAX_STEPS, config.max_steps) if retry_failed else config.max_steps
 
     for i in range(n_chunks):
         start = i * size
@@ -389,14 +396,16 @@ def scan(
         loaded = _load_chunk(chunk_path, fingerprint, valid) if (resume and chunk_path is not None) else None
         tic = time.perf_counter()
         if loaded is None:
-            outputs = solve_chunk(index, valid)
-            # Retry the points whose ODE solve failed, alone in a chunk of the same compiled call:
-            # stiff (two-temperature) Newton stages depend on the batch at rounding level, so a
-            # point can stall in one batch and converge in another. The status stays if it fails again.
+            outputs = solve_chunk(index, valid, first_limit)
+            # Retry the points whose ODE solve failed, alone in a chunk of the same compiled call and
+            # with the full max_steps (the first pass stops at FIRST_PASS_MAX_STEPS: a stalled point
+            # keeps every lane iterating); stiff (two-temperature) Newton stages depend on the batch
+            # at rounding level, so a point can stall in one batch and converge in another. The
+            # status stays if it fails again.
             retry = np.flatnonzero(np.isin(outputs[2], (solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED)))
             if retry.size and retry_failed:
                 again = solve_chunk(np.concatenate([index[retry], np.full(size - retry.size, index[retry[-1]])]),
-                                    retry.size)
+                                    retry.size, config.max_steps)
                 fixed = again[2] == solve_mod.STATUS_OK
                 for mine, theirs in zip(outputs, again):
                     mine[retry[fixed]] = theirs[fixed]

@@ -34,7 +34,11 @@ from . import solve as solve_mod
 from . import thermal
 from .boltzmann import vector_field
 
-__all__ = ["solve_queue"]
+__all__ = ["solve_queue", "FIRST_PASS_MAX_STEPS"]
+
+#: step limit of the grid engines' first pass (typical two-temperature points take 100-700 steps;
+#: a point that reaches it is retried with ``SolverConfig.max_steps``)
+FIRST_PASS_MAX_STEPS = 2048
 
 
 def _prev_ulps(t: float, n: int) -> float:
@@ -51,6 +55,7 @@ def solve_queue(
     config: solve_mod.SolverConfig,
     n_lanes: int,
     n_valid=None,
+    step_limit=None,
 ) -> dict[str, Array]:
     """Solve the points ``make_model(**{name: columns[name][i]})``, i = 0..N-1, on ``n_lanes`` lanes.
 
@@ -66,6 +71,11 @@ def solve_queue(
         n_valid: only the first ``n_valid`` points are solved (int, may be traced; None: all
             N): padding of a fixed-size chunk costs its rate tables but no ODE steps. The
             others get status ``STATUS_MAX_STEPS``, zero steps and NaN Omega h^2.
+        step_limit: steps per point before it is given up with ``STATUS_MAX_STEPS`` (int, may
+            be traced, at most ``config.max_steps``; None: ``config.max_steps``). The grid
+            engines run a first pass at ``min(FIRST_PASS_MAX_STEPS, max_steps)`` and retry the
+            points that reach it with the full budget: a stalled point keeps every lane of its
+            queue iterating, so it should not cost ``max_steps`` iterations on the first pass.
 
     Returns:
         Dict of arrays with leading axis N: ``omega_h2`` (N,) (NaN where status != 0),
@@ -155,6 +165,7 @@ def solve_queue(
     lane_step = jax.vmap(step)
 
     limit = jnp.asarray(n_points if n_valid is None else n_valid, dtype=jnp.int32)
+    max_steps = jnp.minimum(config.max_steps, config.max_steps if step_limit is None else step_limit)
     first = jnp.arange(n_lanes, dtype=jnp.int32)
     first = jnp.where(first < limit, first, n_points)
     out = dict(y_end=jnp.full((n_points, 2), jnp.nan), status=jnp.full(n_points, solve_mod.STATUS_MAX_STEPS, jnp.int32),
@@ -169,7 +180,7 @@ def solve_queue(
         active = point < n_points
         lanes = lane_step(lanes)
         reached = lanes["tprev"] >= t1
-        exhausted = lanes["steps"] >= config.max_steps
+        exhausted = lanes["steps"] >= max_steps
         done = active & (reached | lanes["failed"] | exhausted)
         status = jnp.where(reached & ~lanes["failed"], solve_mod.STATUS_OK,
                            jnp.where(lanes["failed"], solve_mod.STATUS_SOLVER_FAILED, solve_mod.STATUS_MAX_STEPS))

@@ -179,3 +179,19 @@ def test_sharded_over_two_host_devices_equals_one_device(reference, tmp_path):
                                capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert_same_values(grids.load_scan(path), reference)
+
+
+def test_points_stopped_by_the_first_pass_are_retried_with_the_full_budget(reference, monkeypatch):
+    """With the first-pass limit below most points' step counts, those points fail the first pass
+    and are re-solved alone with config.max_steps: every point converges to the reference values;
+    without retries they keep STATUS_MAX_STEPS."""
+    from qedm_jax import lanes
+
+    limit = int(np.median(reference.num_steps))
+    assert np.any(reference.num_steps > limit)
+    monkeypatch.setattr(lanes, "FIRST_PASS_MAX_STEPS", limit)
+    retried = run(chunk=12)
+    assert np.all(retried.ok)
+    np.testing.assert_allclose(retried.omega_h2, reference.omega_h2, rtol=VMAP_LOOP_RTOL)
+    stopped = run(chunk=12, retry_failed=False, config=solve_mod.SolverConfig(max_steps=limit))
+    np.testing.assert_array_equal(stopped.status == solve_mod.STATUS_MAX_STEPS, reference.num_steps > limit)
