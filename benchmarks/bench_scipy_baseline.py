@@ -12,7 +12,7 @@ with <sigma v>(T) from qedm_jax's own rate-table interpolant (``thermal.interp_r
 the same g_*, g_*s, s, H and Y_eq (``qedm_jax.sm``, ``thermal.ln_n_eq``).
 
 * **qedm_jax**: ``qedm_jax.grids.scan`` over the N points in one chunk, compiled beforehand;
-  timed = building every point's rate table (Gondolo-Gelmini quadrature on 240 ln x nodes)
+  timed = building every point's rate table (Gondolo-Gelmini quadrature on the default 96 ln x nodes)
   + the Kvaerno5 solves + the transfer to the host (minimum of ``--repeats`` calls).
 * **SciPy baseline** (what a user without this package would write, given the rates): for
   each point, ln A(tau) and w_eq(tau) are tabulated ONCE by qedm_jax on a fine tau grid
@@ -24,7 +24,7 @@ the same g_*, g_*s, s, H and Y_eq (``qedm_jax.sm``, ``thermal.ln_n_eq``).
 Accuracy: Omega h^2 against a reference, SciPy Radau at rtol 1e-10 / atol 1e-12 on the
 tabulated equation; qedm_jax at rtol 1e-8 / atol 1e-10 is compared with it as the check that
 both codes solve the same equation (qedm_jax itself is not run tighter: at rtol <= 1e-9 some
-points stall at max_steps, and in a vmapped batch one stalled point holds the whole batch).
+points stall at max_steps, and a stalled point keeps its whole queue of solver lanes iterating).
 Both codes use the same rtol/atol meaning (on ln Y). "Matched" is the loosest SciPy rtol whose worst relative
 error is not larger than qedm_jax's at its default tolerance.
 
