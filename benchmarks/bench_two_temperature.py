@@ -5,12 +5,13 @@
    ``contour.contour_config()``: first call (compile + run) and the minimum of ``--repeats``
    timed calls after ``block_until_ready``; ``compile_s`` = first call - ``run_s``.
 2. A ``--n`` x ``--n`` (alpha_D, epsilon) grid at the same mass through
-   ``qedm_jax.contour.omega_grid`` (chunks of ``--chunk`` points, one compilation), alpha_D in
-   [1e-8, 5e-4] and epsilon in [1e-13, 1e-4], log-spaced: freeze-in to the thermalization
-   floor. alpha_D >= 1e-3 at epsilon >= 1e-6 is left out: those points need more than the
-   8192 steps of ``two_temperature_config`` and would make every chunk they sit in run to
-   max_steps. Timed the same way, with ``--grid-repeats`` timed calls. The relic contour,
-   epsilon_min and thermalization floor of the grid are stored with the timings.
+   ``qedm_jax.contour.omega_grid`` (chunks of ``--chunk`` points on its solver lanes, one
+   compilation), alpha_D in [1e-8, 5e-4] and epsilon in [1e-13, 0.1], log-spaced: freeze-in,
+   epsilon_min, leak-in and the plateau (alpha_D^TF = 3.58e-4 at epsilon ~ 1e-4 .. 1e-2) up to
+   its fall. alpha_D >= 1e-3 at epsilon >= 1e-6 is left out: those points need more than the
+   8192 steps of ``two_temperature_config``. Timed the same way, with ``--grid-repeats`` timed
+   calls. The relic contour, epsilon_min and thermalization floor of the grid are stored with
+   the timings (until 2026-11-22 the grid stopped at epsilon = 1e-4, below the plateau).
 
 Prints one JSON line per benchmark and writes all of them, with the environment, to
 ``benchmarks/results/bench_two_temperature_<device>_<date>.json`` (and the grid itself as
@@ -41,7 +42,7 @@ from qedm_jax.models.secluded import SecludedDirac
 M_CHI = 10.0  # GeV
 M_ZD = 1.0  # GeV
 ALPHA_RANGE = (1e-8, 5e-4)
-EPSILON_RANGE = (1e-13, 1e-4)
+EPSILON_RANGE = (1e-13, 0.1)
 POINT = {"alpha_D": 3.5e-4, "epsilon": 3e-6}
 from _common import RESULTS, device_slug, write_results
 from _common import environment as _environment

@@ -636,14 +636,23 @@ _PLATEAU_MIN_POINTS = 3
 
 
 def _flattest_window(ln_eps, ln_alpha, width):
-    """Indices (i, j) of the window ln_eps[i..j] spanning >= 0.9 ``width`` in ln epsilon with
-    at least ``_PLATEAU_MIN_POINTS`` points and the smallest spread of ln alpha (the first of
-    equal ones), or None."""
+    """Indices (i, j) of the window ln_eps[i..j] with at least ``_PLATEAU_MIN_POINTS`` points and
+    the smallest spread of ln alpha (the first of equal ones), or None. The window starting at
+    point i holds the points up to ln_eps[i] + ``width``; where they span less than 0.9
+    ``width`` (points sparser than the window: a coarse epsilon axis) it extends to the first
+    point beyond 0.9 ``width``, so that a coarse grid still has plateau windows instead of
+    leaving only the denser leak-in branch (two alpha_D crossings per epsilon column) to choose
+    from."""
     best, best_spread = None, math.inf
     for i in range(ln_eps.size):
         inside = np.flatnonzero((ln_eps >= ln_eps[i]) & (ln_eps <= ln_eps[i] + width + 1e-12))
         j = int(inside[-1])
-        if j - i + 1 < _PLATEAU_MIN_POINTS or ln_eps[j] - ln_eps[i] < 0.9 * width:
+        if ln_eps[j] - ln_eps[i] < 0.9 * width:
+            beyond = np.flatnonzero(ln_eps - ln_eps[i] >= 0.9 * width)
+            if beyond.size == 0:
+                continue
+            j = int(beyond[0])
+        if j - i + 1 < _PLATEAU_MIN_POINTS:
             continue
         spread = float(np.ptp(ln_alpha[i : j + 1]))
         if spread < best_spread - 1e-12:
@@ -663,7 +672,8 @@ def thermalization_floor(contour_or_grid, tolerance: float = 0.01, alpha_referen
     alpha_D^TF, "the value of alpha_D at which the relic abundance curve becomes
     epsilon-independent" (seed 003 Sec. 2.3), is the median alpha_D of the *plateau window*:
     of all windows of the freeze-out branch spanning ``window_decades`` in epsilon (at least
-    90% of it, and at least three contour points), the one where alpha_D varies least
+    90% of it, more where the contour points are sparser, and at least three contour points;
+    ``_flattest_window``), the one where alpha_D varies least
     (smallest (max - min) of ln alpha_D). The method is ``"plateau"`` when that spread is
     within ``tolerance``, else ``"flattest"`` (the grid holds no plateau that flat: extend the
     epsilon range, or judge the curve). ``alpha_reference`` replaces alpha_D^TF by an external

@@ -267,6 +267,11 @@ def test_floor_is_the_plateau_beyond_an_overshoot():
     lower = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=0.01,
                                          alpha_reference=3.6e-4 * 1.005)
     assert lower.method == "reference" and lower.epsilon_TF < floor.epsilon_TF
+    # a coarse epsilon axis (2.6 columns per decade: no one-decade window holds three points on
+    # the plateau) still finds the plateau, not the leak-in branch
+    coarse = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, np.geomspace(1e-8, 1e-1, 19)))
+    assert coarse.method == "plateau" and coarse.n_plateau >= 3
+    np.testing.assert_allclose(coarse.alpha_D_TF, 3.6e-4, rtol=2e-3)
     # a plateau that the grid does not reach: the flattest window, flagged
     short = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon[:31]))  # eps <= 1e-5
     assert short.method == "flattest" and short.spread > 0.01
