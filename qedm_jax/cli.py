@@ -537,8 +537,8 @@ FLOOR_STATUS_MESSAGES = {
 }
 FLOOR_METHODS = ("plateau", "flattest", "reference")
 _DIRECTIONS = ("epsilon", "alpha_D")
-_COST_NOTE = ("cost: ~0.1-0.3 s per grid point on one CPU core, plus a 30-80 s compilation per (m_chi, ratio); "
-              "memory ~30 MB per point of a chunk")
+_COST_NOTE = ("cost: ~20-50 ms per grid point on one CPU core (32 solver lanes), plus a 10-80 s compilation per "
+              "(m_chi, ratio); memory ~1-1.5 GB")
 
 
 def default_alpha_range(m_chi: float) -> tuple[float, float]:
@@ -1280,9 +1280,9 @@ SCAN_AXES = ("epsilon", "alpha_D", "m_chi")
 # first word of a make_bc2 error -> ``qedm scan`` option
 _SCAN_BC2_OPTIONS = {"m_chi": "--m-chi", "alpha_D": "--alpha-d", "epsilon": "--epsilon", "ratio": "--ratio",
                      "delta": "--delta", "model": "--species"}
-_SCAN_COST_NOTE = ("cost: ~3 ms per thermalized point, ~0.1 s per two-temperature point (--two-temperature) on "
-                   "one CPU core, plus a compilation of ~10-40 s per run; memory ~2 MB per point of a chunk "
-                   "thermalized (~30 MB two-temperature), so lower --chunk on small machines")
+_SCAN_COST_NOTE = ("cost: ~1 ms per thermalized point, ~25 ms per two-temperature point (--two-temperature) on "
+                   "one CPU core, plus a compilation of ~10-40 s per run; memory ~0.6 GB at --chunk 2048 "
+                   "thermalized (set mostly by the solver lanes, a quarter of the chunk)")
 
 
 @functools.lru_cache(maxsize=None)
@@ -1412,7 +1412,7 @@ def _cmd_scan(args) -> int:
     progress = not args.no_progress
     n = math.prod(len(v) for v in axes.values())
     if progress:
-        per_point = 0.1 if args.two_temperature else 3e-3  # s per point on one CPU core (_SCAN_COST_NOTE)
+        per_point = 0.025 if args.two_temperature else 1e-3  # s per point on one CPU core (_SCAN_COST_NOTE)
         clock(f"scan: {n} points ({' x '.join(str(len(v)) for v in axes.values())} epsilon x alpha_D x m_chi), "
               f"{'two-temperature' if args.two_temperature else 'thermalized'} -> {out}; expect ~{n * per_point:.3g} s "
               "per CPU core plus a 10-40 s compilation")
@@ -1445,7 +1445,7 @@ def _add_scan_arguments(p: argparse.ArgumentParser) -> None:
                    "x0 = 1e-3, freeze-in capable); default thermalized T_hs = T (SolverConfig())")
     p.add_argument("--chunk", type=int, default=None,
                    help="points per compiled call, >= 1 (default: that of qedm_jax.grids.scan, 512, or the grid "
-                   "size if smaller); memory ~2 MB per point thermalized, ~30 MB two-temperature")
+                   "size if smaller); solved on a quarter as many solver lanes")
     p.add_argument("--resume", action="store_true",
                    help="reuse the finished chunks under OUT.chunks/ of an earlier run of the same grid")
     p.add_argument("--max-steps", type=int, default=None,
@@ -1471,11 +1471,12 @@ def _add_grid_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"start x = m_chi / T0 of the two-temperature solve, in (0, 1) (default {TWO_TEMPERATURE_X0:g}; "
                    "floor --model bc2: that of qedm_jax.bc2_hs.bc2_two_temperature_config)")
     p.add_argument("--max-steps", type=int, default=_GRID_MAX_STEPS,
-                   help="ODE step limit per solve (default %(default)s); a point that hits it fails and makes its "
-                   "whole chunk run that many steps (m_chi = 100 GeV: thermalized points near alpha_D^TF do)")
+                   help="ODE step limit per solve (default %(default)s); the first pass stops a point at "
+                   "min(2048, this) steps and retries it alone with the full limit; a point that hits it fails "
+                   "(m_chi = 100 GeV: thermalized points near alpha_D^TF do)")
     p.add_argument("--chunk", type=int, default=None,
-                   help=f"points per compiled call (default: the grid size, at most {contour.DEFAULT_CHUNK}); "
-                   "memory ~30 MB per point")
+                   help=f"points per compiled call (default: the grid size, at most {contour.DEFAULT_CHUNK}), "
+                   f"solved on {contour.DEFAULT_LANES} solver lanes")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1583,7 +1584,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(contour.epsilon_min) and the thermalization floor (contour.thermalization_floor), refined by a second "
         f"grid around alpha_D^TF; CSV columns {','.join(FLOOR_COLUMNS)} (seed 003 Fig. 3). Defaults: m_chi = "
         f"{', '.join(f'{m:g}' for m in SECLUDED_MASSES)} GeV, ratios {', '.join(f'{r:g}' for r in FLOOR_RATIOS)}; "
-        f"{_COST_NOTE} (~1 hour for the defaults). --model bc2 --species S: the BC2 hidden-sector floor "
+        f"{_COST_NOTE} (~20-30 min for the defaults). --model bc2 --species S: the BC2 hidden-sector floor "
         f"(qedm_jax.bc2_hs.thermalization_floor), CSV columns {','.join(BC2_FLOOR_COLUMNS)}.")
     floor_cmd.add_argument("--model", choices=("secluded", "bc2"), default="secluded",
                            help="secluded Dirac DM (seed 003) or a BC2 species (default %(default)s)")
