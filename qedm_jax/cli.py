@@ -780,6 +780,33 @@ def _cmd_contour(args) -> int:
     return 0
 
 
+def refine_epsilon_range(relic: contour.RelicContour, alpha_estimate: float, epsilon_min: float,
+                         epsilon_range: tuple[float, float]) -> tuple[float, float]:
+    """Epsilon range of the floor's refinement grid (``qedm floor``).
+
+    From the last coarse freeze-out point below the refinement band (``_REFINE_BAND[0]`` times
+    ``alpha_estimate``) on the RISING side of the contour, i.e. at smaller epsilon than its
+    largest alpha_D (so that the band entry is bracketed; the chi chibar -> f fbar fall above
+    epsilon ~ 1e-2 also drops below the band and must not count), to ``max(epsilon_range[1],
+    FLOOR_EPSILON_MAX)``; the lower end is at most 1e-3 of the upper.
+
+    Args:
+        relic: coarse ``RelicContour``.
+        alpha_estimate: largest freeze-out alpha_D of ``relic`` (the band's anchor).
+        epsilon_min: fallback lower end when no point lies below the band.
+        epsilon_range: the coarse grid's (lo, hi) epsilon.
+
+    Returns:
+        ``(eps_lo, eps_hi)``.
+    """
+    out = relic.freeze_out & np.isfinite(relic.alpha_D)
+    eps_peak = float(relic.epsilon[out][np.argmax(relic.alpha_D[out])])
+    below = out & (relic.alpha_D < _REFINE_BAND[0] * alpha_estimate) & (relic.epsilon < eps_peak)
+    eps_lo = float(np.max(relic.epsilon[below])) if np.any(below) else epsilon_min
+    eps_hi = max(epsilon_range[1], FLOOR_EPSILON_MAX)
+    return min(max(epsilon_range[0], eps_lo), 1e-3 * eps_hi), eps_hi
+
+
 def _floor_of(spec: GridSpec, m_chi: float, ratio: float, tolerance: float, n_refine: int, chunk: int,
               clock: _Clock) -> dict[str, float]:
     """epsilon_min and the thermalization floor at one (m_chi, ratio): one CSV row of FLOOR_COLUMNS.
@@ -810,12 +837,8 @@ def _floor_of(spec: GridSpec, m_chi: float, ratio: float, tolerance: float, n_re
     out = relic.alpha_D[relic.freeze_out & np.isfinite(relic.alpha_D)]
     alpha_estimate = float(np.max(out)) if out.size else None
     if n_refine >= 2 and alpha_estimate is not None:
-        # epsilon from the last coarse freeze-out point below the band (the band entry is bracketed)
         fine_alpha = alpha_estimate * np.geomspace(*_REFINE_BAND, n_refine)
-        below = relic.freeze_out & (relic.alpha_D < _REFINE_BAND[0] * alpha_estimate)
-        eps_lo = float(np.max(relic.epsilon[below])) if np.any(below) else row["epsilon_min"]
-        eps_hi = max(spec.epsilon_range[1], FLOOR_EPSILON_MAX)
-        eps_lo = min(max(spec.epsilon_range[0], eps_lo), 1e-3 * eps_hi)
+        eps_lo, eps_hi = refine_epsilon_range(relic, alpha_estimate, row["epsilon_min"], spec.epsilon_range)
         n_eps = int(math.ceil(FLOOR_EPS_PER_DECADE * math.log10(eps_hi / eps_lo))) + 1
         fine = _omega_grid(spec, m_chi, ratio, fine_alpha, np.geomspace(eps_lo, eps_hi, n_eps), chunk)
         n_failed += int(np.sum(~fine.ok))

@@ -673,3 +673,23 @@ def test_scan_is_exported_at_package_level():
     assert qedm_jax.ScanResult is grids.ScanResult
     assert qedm_jax.save_scan is grids.save_scan and qedm_jax.load_scan is grids.load_scan
     assert {"scan", "ScanResult", "save_scan", "load_scan"} <= set(qedm_jax.__all__)
+
+
+def test_floor_refinement_starts_below_the_band_on_the_rising_side():
+    """The refinement grid of ``qedm floor`` starts at the last coarse freeze-out point below the
+    band on the leak-in side; the chi chibar -> f fbar fall at large epsilon (which also drops
+    below the band) must not move it up (it did once the coarse grid reached epsilon = 0.1, and
+    every refinement then started above epsilon_TF)."""
+    from qedm_jax import contour
+
+    from .test_contour import _floor_grid, _overshoot_plateau_fall
+
+    epsilon = np.geomspace(1e-8, 1e-1, 36)
+    relic = contour.relic_contour(_floor_grid(_overshoot_plateau_fall, epsilon))
+    out = relic.freeze_out & np.isfinite(relic.alpha_D)
+    alpha_max = float(np.max(relic.alpha_D[out]))
+    assert np.any(out & (relic.epsilon > 3e-2) & (relic.alpha_D < 0.75 * alpha_max))  # the fall is there
+    eps_lo, eps_hi = cli.refine_epsilon_range(relic, alpha_max, 1e-9, (1e-8, 1e-1))
+    assert eps_hi == 0.1
+    # leak-in: alpha_D = a_p (eps / 1e-7)^0.5 < 0.75 x 1.08 a_p below eps ~ 6.6e-8
+    assert 3e-8 < eps_lo < 6.6e-8
