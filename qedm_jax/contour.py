@@ -300,24 +300,11 @@ def omega_grid(
                                  jnp.asarray(step_limit, dtype=jnp.int32)))
         return [np.array(v)[:valid] for v in out]
 
-    first_limit = min(lanes.FIRST_PASS_MAX_STEPS, config.max_steps)
-
     parts = []
     for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        part = solve_chunk(a_col[start:stop], e_col[start:stop], first_limit)
-        # Retry the points whose ODE solve failed, alone in a (padded) chunk of the same compiled
-        # call and with the full max_steps: the first pass stops at FIRST_PASS_MAX_STEPS (a stalled
-        # point keeps all lanes iterating), and the stiff Newton stages depend on the batch at
-        # rounding level, so a point can stall in one batch and converge in another. The status
-        # stays if it fails again.
-        retry = np.flatnonzero(np.isin(part[1], (solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED)))
-        if retry.size:
-            again = solve_chunk(a_col[start:stop][retry], e_col[start:stop][retry], config.max_steps)
-            fixed = again[1] == solve_mod.STATUS_OK
-            for mine, theirs in zip(part, again):
-                mine[retry[fixed]] = theirs[fixed]
-        parts.append(part)
+        a_part, e_part = a_col[start:start + chunk], e_col[start:start + chunk]
+        parts.append(lanes.solve_with_retry(lambda local, limit: solve_chunk(a_part[local], e_part[local], limit),
+                                            a_part.size, 1, config.max_steps))
     omega, status, steps, x, y, ratio = (np.concatenate([p[i] for p in parts]) for i in range(6))
     x_dec, r_dec = decoupling_point(x, y, ratio)
     ok = status == solve_mod.STATUS_OK

@@ -379,36 +379,25 @@ def scan(
     start_all = time.perf_counter()
     solved = 0
 
-    def solve_chunk(index, valid, step_limit):
-        """Solve the points ``index`` (length ``size``; the first ``valid`` are real, the rest padding)."""
+    def solve_chunk(points, step_limit):
+        """Solve the grid points ``points`` (at most ``size``; the chunk is padded with the last)."""
+        valid = points.size
+        index = np.concatenate([points, np.full(size - valid, points[-1])])
         inputs = [jax.device_put(columns[name][index], sharding) for name in names]
         n_valid = np.clip(valid - per_device * np.arange(n_devices), 0, per_device).astype(np.int32)
         limit = np.asarray(step_limit, dtype=np.int32)
         return [np.array(a)[:valid] for a in runner(limit, jax.device_put(n_valid, sharding), *inputs)]
 
-    first_limit = min(lanes.FIRST_PASS_MAX_STEPS, config.max_steps) if retry_failed else config.max_steps
-
     for i in range(n_chunks):
         start = i * size
         valid = min(size, n - start)
-        index = np.minimum(np.arange(start, start + size), n - 1)  # pad with the last point
         chunk_path = None if chunk_dir is None else chunk_dir / f"chunk_{i}.npz"
         loaded = _load_chunk(chunk_path, fingerprint, valid) if (resume and chunk_path is not None) else None
         tic = time.perf_counter()
         if loaded is None:
-            outputs = solve_chunk(index, valid, first_limit)
-            # Retry the points whose ODE solve failed, alone in a chunk of the same compiled call and
-            # with the full max_steps (the first pass stops at FIRST_PASS_MAX_STEPS: a stalled point
-            # keeps every lane iterating); stiff (two-temperature) Newton stages depend on the batch
-            # at rounding level, so a point can stall in one batch and converge in another. The
-            # status stays if it fails again.
-            retry = np.flatnonzero(np.isin(outputs[2], (solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED)))
-            if retry.size and retry_failed:
-                again = solve_chunk(np.concatenate([index[retry], np.full(size - retry.size, index[retry[-1]])]),
-                                    retry.size, config.max_steps)
-                fixed = again[2] == solve_mod.STATUS_OK
-                for mine, theirs in zip(outputs, again):
-                    mine[retry[fixed]] = theirs[fixed]
+            points = np.arange(start, start + valid)
+            outputs = lanes.solve_with_retry(lambda local, limit: solve_chunk(points[local], limit), valid, 2,
+                                             config.max_steps, retry=retry_failed)
             solved += valid
             if chunk_path is not None:
                 _write_npz(chunk_path, omega_h2=outputs[0], t_hs_over_t_end=outputs[1], status=outputs[2],

@@ -34,7 +34,7 @@ from . import solve as solve_mod
 from . import thermal
 from .boltzmann import vector_field
 
-__all__ = ["solve_queue", "FIRST_PASS_MAX_STEPS"]
+__all__ = ["solve_queue", "solve_with_retry", "FIRST_PASS_MAX_STEPS"]
 
 #: step limit of the grid engines' first pass (typical two-temperature points take 100-700 steps;
 #: a point that reaches it is retried with ``SolverConfig.max_steps``)
@@ -110,9 +110,9 @@ def solve_queue(
     def prepare(index):
         model = model_at(index)
         table = thermal.rate_table(model, ln_x_table, with_hs=True) if config.fast else None
-        return table, solve_mod.initial_state(model, config)
+        return table, solve_mod.initial_state(model, config), jnp.asarray(model.m_chi, dtype=float)
 
-    tables, y0s = jax.lax.map(prepare, jnp.arange(n_points), batch_size=n_lanes)
+    tables, y0s, m_chi = jax.lax.map(prepare, jnp.arange(n_points), batch_size=n_lanes)
 
     def lane_args(lane):
         model = make_model(**lane["params"])
@@ -208,12 +208,11 @@ def solve_queue(
     carry = (first, jnp.asarray(n_lanes, dtype=jnp.int32), lane_start(jnp.minimum(first, n_points - 1)), out)
     _, _, _, out = jax.lax.while_loop(running, body, carry)
 
-    return _outputs(make_model, cols, names, config, out)
+    return _outputs(m_chi, config, out)
 
 
-def _outputs(make_model, cols, names, config, out) -> dict[str, Array]:
-    """Per-point results in the form of ``solve.Solution`` (vmapped over the points)."""
-    m_chi = jax.vmap(lambda *values: make_model(**dict(zip(names, values))).m_chi)(*(cols[n] for n in names))
+def _outputs(m_chi, config, out) -> dict[str, Array]:
+    """Per-point results in the form of ``solve.Solution`` (m_chi [GeV], shape (N,))."""
     y_end = jnp.exp(out["y_end"][:, 1])
     omega_h2 = solve_mod.omega_h2_of(m_chi, y_end)
     status = jnp.where((out["status"] == solve_mod.STATUS_OK) & ~jnp.isfinite(omega_h2),
@@ -227,3 +226,37 @@ def _outputs(make_model, cols, names, config, out) -> dict[str, Array]:
                       t_hs_over_t=jnp.exp(out["saved"][:, :, 0]))
     return result
 
+
+def solve_with_retry(solve_points: Callable[[np.ndarray, int], list[np.ndarray]], n_points: int,
+                     status_position: int, max_steps: int, retry: bool = True) -> list[np.ndarray]:
+    """First pass at ``min(FIRST_PASS_MAX_STEPS, max_steps)`` steps, then one retry of the failed
+    points with ``max_steps`` (the grid engines' rule, ``grids.scan`` and ``contour.omega_grid``).
+
+    A stalled point keeps every lane of its queue iterating, so the first pass stops it early;
+    and the stiff (two-temperature) Newton stages depend on the batch at rounding level, so a
+    point that stalls in one batch can converge alone. The retry solves only the failed points
+    (status ``STATUS_MAX_STEPS`` or ``STATUS_SOLVER_FAILED``) in one call; a point that fails again
+    keeps its status.
+
+    Args:
+        solve_points: ``solve_points(indices, step_limit)`` solves the points ``indices`` (numpy
+            int array into 0..n_points-1) with that step limit and returns a list of numpy arrays
+            with leading axis ``len(indices)`` (writable).
+        n_points: number of points.
+        status_position: position of the status array in that list.
+        max_steps: the full step limit (``SolverConfig.max_steps``).
+        retry: False: one pass with ``max_steps``, no retry.
+
+    Returns:
+        The list of arrays for all n_points points.
+    """
+    first = min(FIRST_PASS_MAX_STEPS, max_steps) if retry else max_steps
+    outputs = solve_points(np.arange(n_points), first)
+    failed = np.flatnonzero(np.isin(outputs[status_position],
+                                    (solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED)))
+    if retry and failed.size:
+        again = solve_points(failed, max_steps)
+        fixed = again[status_position] == solve_mod.STATUS_OK
+        for mine, theirs in zip(outputs, again):
+            mine[failed[fixed]] = theirs[fixed]
+    return outputs
