@@ -249,6 +249,9 @@ def solve_with_retry(solve_points: Callable[[np.ndarray, int], list[np.ndarray]]
 
     Returns:
         The list of arrays for all n_points points.
+
+    Raises:
+        Nothing itself; a failed solve is a status code, never an exception.
     """
     first = min(FIRST_PASS_MAX_STEPS, max_steps) if retry else max_steps
     outputs = solve_points(np.arange(n_points), first)

@@ -283,7 +283,14 @@ DT0 = 1.0e-3
 
 
 def system_options(config: SolverConfig) -> SystemOptions:
-    """The ``SystemOptions`` of the Boltzmann right-hand side for ``config``."""
+    """The ``SystemOptions`` of the Boltzmann right-hand side for ``config``.
+
+    Args:
+        config: ``SolverConfig`` (thermalized, depletion, gstar, kinetic_relaxation are used).
+
+    Returns:
+        ``boltzmann.SystemOptions`` (static switches of seed 003 Eqs. 2.14-2.16).
+    """
     return SystemOptions(thermalized=config.thermalized, depletion=config.depletion, gstar=config.gstar,
                          kinetic_relaxation=config.kinetic_relaxation)
 
@@ -314,7 +321,16 @@ def ode_solver(config: SolverConfig) -> tuple[diffrax.Kvaerno5, diffrax.PIDContr
 
 
 def omega_h2_of(m_chi, y_end):
-    """Omega h^2 = m_chi Y_total(x_end) s0 / (rho_c / h^2) (m_chi [GeV], any shape)."""
+    """Omega h^2 = m_chi Y_total(x_end) s0 / (rho_c / h^2).
+
+    Args:
+        m_chi: DM mass [GeV], any shape.
+        y_end: total yield Y = n / s at x_end (frozen), broadcastable with ``m_chi``.
+
+    Returns:
+        Omega h^2, the broadcast shape. Source: DESIGN.md "Background cosmology"
+        (``constants.OMEGA_H2_PER_GEV_Y`` = s0 / (rho_c / h^2)).
+    """
     return c.OMEGA_H2_PER_GEV_Y * m_chi * y_end
 
 
