@@ -61,7 +61,9 @@ def test_two_temperature_queue_and_trajectory():
         one = solve_mod.solve(make(alpha[i], eps[i]), config)
         assert int(out["status"][i]) == solve_mod.STATUS_OK == int(one.status)
         np.testing.assert_allclose(float(out["omega_h2"][i]), float(one.omega_h2), rtol=3e-3)
-        np.testing.assert_allclose(float(out["t_hs_over_t_end"][i]), float(one.t_hs_over_t_end), rtol=1e-2)
+        # T_hs/T of the freeze-in point (2e-4) is controlled to ~2% at rtol 1e-6: against an
+        # rtol-1e-9 solve, lanes are 2.2% and diffeqsolve 0.5% off (measured), Omega to 2e-4
+        np.testing.assert_allclose(float(out["t_hs_over_t_end"][i]), float(one.t_hs_over_t_end), rtol=3e-2)
         np.testing.assert_allclose(np.asarray(out["x"][i]), np.asarray(one.x), rtol=1e-12)
         np.testing.assert_allclose(np.asarray(out["y"][i]), np.asarray(one.y), rtol=2e-2)
 

@@ -12,7 +12,13 @@ import qedm_jax  # noqa: F401  (enables float64)
 from qedm_jax import solve, thermal
 from qedm_jax.models.bc2 import BC2
 
-from .tolerances import NARROW_WIDTH_RTOL, TABLE_NODE_RTOL, THERMAL_AVERAGE_RTOL
+from .tolerances import (
+    NARROW_WIDTH_RTOL,
+    SHARED_TABLE_CONVERGENCE_ATOL,
+    SHARED_TABLE_VS_PER_T_ATOL,
+    TABLE_NODE_RTOL,
+    THERMAL_AVERAGE_RTOL,
+)
 
 
 def _dirac(m_chi=1.0):
@@ -104,23 +110,70 @@ TABLE_MODELS = [  # all four species; pseudo-Dirac (unequal masses); narrow and 
 ]
 
 
+def _table_logs(model, ln_x):
+    return np.asarray(jax.jit(lambda m: thermal.rate_table(m, ln_x))(model).logs)[1:-1]
+
+
+def _finite(logs):
+    return logs > np.log(1e-250)  # the table clips at ln 1e-300 (pseudo-Dirac at large x underflows)
+
+
 @pytest.mark.parametrize("model", TABLE_MODELS, ids=lambda m: f"{m.species}-{float(m.m_chi)}-{float(m.m_A)}")
-@pytest.mark.parametrize("x_min", [None, 1e-3])
-def test_rate_table_nodes_equal_exact_quadrature(model, x_min):
-    """Table nodes vs ``sigma_v_eff`` / ``sigma_v_E_eff`` at the node temperatures. The default
-    thermalized grid (2 x_min >= 1) takes the single-branch Bessel functions and ``lax.map``;
-    x_min = 1e-3 (a two-temperature range) the general ones; both must equal the reference."""
-    ln_x = solve.SolverConfig().table_ln_x() if x_min is None else thermal.ln_x_grid(x_min, 1.5e4, 96)
-    table = jax.jit(lambda m: thermal.rate_table(m, ln_x))(model)
+def test_two_temperature_table_nodes_equal_exact_quadrature(model):
+    """Two-temperature range (x_min = 1e-3 < 1/2): every node is the quadrature of
+    ``sigma_v_eff`` / ``sigma_v_E_eff`` at the node temperature, to rounding."""
+    ln_x = thermal.ln_x_grid(1e-3, 1.5e4, 96)
     nodes = np.array([0, 9, 30, 45, 60, 75, 95])
     temperatures = model.m_chi / jnp.exp(jnp.asarray(ln_x[nodes]))
     exact = jax.jit(jax.vmap(lambda t: jnp.stack([thermal.sigma_v_eff(model, t), thermal.sigma_v_E_eff(model, t)])))
     rates = np.asarray(exact(temperatures))
-    finite = rates > 1e-300  # the table clips at ln 1e-300 (pseudo-Dirac at large x underflows)
+    finite = rates > 1e-300
     expected = np.log(np.where(finite, rates, 1.0))
-    tabulated = np.asarray(table.logs)[1:-1][nodes, :2]
+    tabulated = _table_logs(model, ln_x)[nodes, :2]
     assert finite.sum() >= 10
     np.testing.assert_allclose(tabulated[finite], expected[finite], rtol=0.0, atol=TABLE_NODE_RTOL)
+
+
+@pytest.mark.parametrize("model", TABLE_MODELS, ids=lambda m: f"{m.species}-{float(m.m_chi)}-{float(m.m_A)}")
+def test_thermalized_table_converged_and_equal_per_temperature_rule(model):
+    """Thermalized grid (2 x_min >= 1): the shared-node table (one rule in w for all
+    temperatures) against (a) the same rule refined 4x in panels and to 16 Gauss nodes, at every
+    node, and (b) the independent per-temperature rule of ``sigma_v_eff`` / ``sigma_v_E_eff`` at
+    3 <= x <= 1000 (freeze-out), where that rule is converged too (at x ~ 1 its Breit-Wigner
+    tails are not: up to 9e-3 at Gamma/m ~ 1e-6)."""
+    ln_x = solve.SolverConfig().table_ln_x()
+    table = _table_logs(model, ln_x)
+    refined = np.asarray(
+        jax.jit(lambda m: thermal._shared_node_logs(m, ln_x, True, panels_per_decade=12, n_gauss=16))(model)
+    )
+    finite = _finite(refined[:, :2])
+    assert finite.sum() >= 100
+    np.testing.assert_allclose(table[:, :2][finite], refined[:, :2][finite], rtol=0.0, atol=SHARED_TABLE_CONVERGENCE_ATOL)
+    x = np.exp(ln_x)
+    freeze_out = np.nonzero((x >= 3.0) & (x <= 1000.0))[0][::4]
+    temperatures = model.m_chi / jnp.asarray(x[freeze_out])
+    per_t = jax.jit(jax.vmap(lambda t: jnp.stack([thermal.sigma_v_eff(model, t), thermal.sigma_v_E_eff(model, t)])))
+    rates = np.asarray(per_t(temperatures))
+    finite = rates > 1e-250
+    expected = np.log(np.where(finite, rates, 1.0))
+    np.testing.assert_allclose(table[freeze_out, :2][finite], expected[finite], rtol=0.0, atol=SHARED_TABLE_VS_PER_T_ATOL)
+
+
+def test_thermalized_table_constant_sigma_closed_form():
+    """Constant sigma, one self-conjugate state: the shared-node table equals
+    <sigma v> = 4 sigma K3(2x) / (x K2(x)^2) at every node (as test_constant_sigma_average_closed_form
+    does for the per-temperature rule)."""
+    sigma = 1e-8
+
+    class Flat(BC2):
+        def sigma_sm(self, s):
+            return jnp.where(s > 4.0 * self.m_chi**2, sigma, 0.0)
+
+    model = Flat(m_chi=1.0, m_A=3.0, alpha_D=0.1, epsilon=1e-3, species="majorana")
+    ln_x = solve.SolverConfig().table_ln_x()
+    x = np.exp(ln_x)
+    exact = 4.0 * sigma / x * kve(3, 2.0 * x) / kve(2, x) ** 2
+    np.testing.assert_allclose(np.exp(_table_logs(model, ln_x)[:, 0]), exact, rtol=1e-7)
 
 
 def test_mean_energy_slope_closed_form_matches_autodiff_and_limits():

@@ -4,9 +4,16 @@
 THERMAL_AVERAGE_RTOL = 1e-8
 #: narrow-width limit of a Breit-Wigner average: corrections are O(Gamma / m)
 NARROW_WIDTH_RTOL = 5e-3
-#: rate-table nodes vs the same quadrature called directly, in ln(rate): the table's Bessel
-#: functions (one Chebyshev branch) and fusion differ from the reference at rounding only
+#: two-temperature rate-table nodes vs the same quadrature called directly, in ln(rate):
+#: the same rule, vmapped; differ at rounding only
 TABLE_NODE_RTOL = 1e-11
+#: thermalized (shared-node) table vs its own rule refined (12 panels per decade, 16 Gauss
+#: nodes), in ln(rate): quadrature error, largest (7e-4) where the measured R ratio has kinks
+#: (pseudo-Dirac, phi region); narrow peaks (Gamma/m ~ 1e-6) <= 1e-5
+SHARED_TABLE_CONVERGENCE_ATOL = 1e-3
+#: thermalized table vs the per-temperature rule of sigma_v_eff at 3 <= x <= 1000, in ln(rate):
+#: two different quadratures, each converged to ~1e-3 there (see the line above)
+SHARED_TABLE_VS_PER_T_ATOL = 2e-3
 #: Steigman et al. 2012 anchor (issue 2): 2.2e-26 cm^3/s gives 0.12 within 10%
 STEIGMAN_OMEGA_RTOL = 0.10
 #: Dirac with twice sigma v vs self-conjugate: differ by the ln 2 shift of x_f (~2%)
