@@ -304,7 +304,7 @@ def omega_grid(
     for start in range(0, n, chunk):
         a_part, e_part = a_col[start:start + chunk], e_col[start:start + chunk]
         parts.append(lanes.solve_with_retry(lambda local, limit: solve_chunk(a_part[local], e_part[local], limit),
-                                            a_part.size, 1, config.max_steps))
+                                            a_part.size, 1, config.max_steps, steps_position=2))
     omega, status, steps, x, y, ratio = (np.concatenate([p[i] for p in parts]) for i in range(6))
     x_dec, r_dec = decoupling_point(x, y, ratio)
     ok = status == solve_mod.STATUS_OK

@@ -66,7 +66,8 @@ class ScanResult:
             solves; NaN where status != 0).
         status: int32 status code per point (``qedm_jax.solve.STATUS_*``; 0 = converged),
             shape ``shape``.
-        num_steps: accepted + rejected ODE steps per point, int64, shape ``shape``.
+        num_steps: accepted + rejected ODE steps per point, int64, shape ``shape`` (a point
+            retried after the first pass: both passes together).
         axes: the grid axes, ``{name: float64 array of shape (len,)}`` (``mode == "grid"``)
             or the point coordinates, each of shape (n,) (``mode == "points"``); units are
             those ``make_model`` expects (GeV for masses).
@@ -397,7 +398,7 @@ def scan(
         if loaded is None:
             points = np.arange(start, start + valid)
             outputs = lanes.solve_with_retry(lambda local, limit: solve_chunk(points[local], limit), valid, 2,
-                                             config.max_steps, retry=retry_failed)
+                                             config.max_steps, retry=retry_failed, steps_position=3)
             solved += valid
             if chunk_path is not None:
                 _write_npz(chunk_path, omega_h2=outputs[0], t_hs_over_t_end=outputs[1], status=outputs[2],

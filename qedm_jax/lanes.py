@@ -228,7 +228,8 @@ def _outputs(m_chi, config, out) -> dict[str, Array]:
 
 
 def solve_with_retry(solve_points: Callable[[np.ndarray, int], list[np.ndarray]], n_points: int,
-                     status_position: int, max_steps: int, retry: bool = True) -> list[np.ndarray]:
+                     status_position: int, max_steps: int, retry: bool = True,
+                     steps_position: int | None = None) -> list[np.ndarray]:
     """First pass at ``min(FIRST_PASS_MAX_STEPS, max_steps)`` steps, then one retry of the failed
     points with ``max_steps`` (the grid engines' rule, ``grids.scan`` and ``contour.omega_grid``).
 
@@ -246,6 +247,8 @@ def solve_with_retry(solve_points: Callable[[np.ndarray, int], list[np.ndarray]]
         status_position: position of the status array in that list.
         max_steps: the full step limit (``SolverConfig.max_steps``).
         retry: False: one pass with ``max_steps``, no retry.
+        steps_position: position of the step-count array in that list, if any: a retried
+            point's count is then the sum of both passes (the work spent on it).
 
     Returns:
         The list of arrays for all n_points points.
@@ -260,6 +263,9 @@ def solve_with_retry(solve_points: Callable[[np.ndarray, int], list[np.ndarray]]
     if retry and failed.size:
         again = solve_points(failed, max_steps)
         fixed = again[status_position] == solve_mod.STATUS_OK
+        first_steps = None if steps_position is None else outputs[steps_position][failed].copy()
         for mine, theirs in zip(outputs, again):
             mine[failed[fixed]] = theirs[fixed]
+        if steps_position is not None:
+            outputs[steps_position][failed] = first_steps + again[steps_position]
     return outputs

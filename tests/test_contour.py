@@ -29,7 +29,6 @@ from qedm_jax import contour, plotting  # noqa: E402
 from qedm_jax import solve as solve_mod  # noqa: E402
 from qedm_jax.models.secluded import SecludedDirac  # noqa: E402
 
-from .tolerances import VMAP_LOOP_RTOL  # noqa: E402
 
 #: alpha_D eps^2 on the deep freeze-in branch of the coarse grid: exact eps^2 alpha_D scaling (1%,
 #: tests/test_two_temperature.py) plus log-log interpolation across slightly depleted neighbours (~2%

@@ -193,5 +193,8 @@ def test_points_stopped_by_the_first_pass_are_retried_with_the_full_budget(refer
     retried = run(chunk=12)
     assert np.all(retried.ok)
     np.testing.assert_allclose(retried.omega_h2, reference.omega_h2, rtol=VMAP_LOOP_RTOL)
+    # a retried point's step count is both passes: the stopped first pass (limit) plus its solve
+    again = reference.num_steps > 1.3 * limit  # clearly over the limit whatever the batch
+    assert np.any(again) and np.all(retried.num_steps[again] > limit + 0.5 * reference.num_steps[again])
     stopped = run(chunk=12, retry_failed=False, config=solve_mod.SolverConfig(max_steps=limit))
     np.testing.assert_array_equal(stopped.status == solve_mod.STATUS_MAX_STEPS, reference.num_steps > limit)
