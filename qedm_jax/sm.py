@@ -288,6 +288,26 @@ def _r_perturbative(sqrt_s):
     return (light + charm + bottom + top) * qcd
 
 
+def r_total_thresholds(table: str = DEFAULT_RRATIO) -> np.ndarray:
+    """sqrt(s) [GeV] where ``r_total`` is not smooth: the lepton pair thresholds (e, mu, tau), the
+    first point of the measured table (2 pi), ``R_SWITCH_GEV`` (measured -> perturbative, a
+    ~0.5% step) and the open-flavour thresholds (D Dbar, B Bbar, t tbar).
+
+    Used as quadrature breakpoints (``qedm_jax.thermal``): a beta-factor onset inside a
+    Gauss-Legendre panel cost up to 1.4e-3 in a thermal average (the muon threshold).
+
+    Args:
+        table: R-ratio table name (static).
+
+    Returns:
+        Sorted numpy array, shape (8,).
+    """
+    e_table, _ = _rratio_table(table)
+    points = [2.0 * c.M_E, 2.0 * c.M_MU, 2.0 * c.M_TAU, float(e_table[0]), R_SWITCH_GEV,
+              2.0 * c.M_D0, 2.0 * c.M_B0, 2.0 * c.M_TOP]
+    return np.sort(np.asarray(points, dtype=np.float64))
+
+
 def r_hadrons(sqrt_s: ArrayLike, table: str = DEFAULT_RRATIO) -> Float[Array, "..."]:
     """Hadronic R ratio, sigma(e+e- -> hadrons) / sigma(e+e- -> mu+mu-) (massless muons).
 

@@ -20,8 +20,9 @@ them divided by n_eq_total(T)^2, so that every quantity stays finite for any x =
 Quadrature: u = (sqrt(s) - m_a - m_b) / T, written as u = v^2 (removes the threshold square
 root), composite Gauss-Legendre on panels whose breakpoints are a fixed background set plus,
 for every narrow peak (A' or Z pole, omega, phi), the points u_k + a Gamma_k / (2T) for
-a in {0, +-1, +-4, ..., +-1024}, sorted: the peak is then integrated on panels scaled to its
-width wherever it sits (see DESIGN.md, "Numerics"). The thermalized rate table uses one such rule
+a in {0, +-1, +-4, ..., +-1024}, and the kinks of sigma (SM pair thresholds, ``model.thresholds()``),
+sorted: the peak is then integrated on panels scaled to its width wherever it sits, and no
+panel straddles a threshold (see DESIGN.md, "Numerics"). The thermalized rate table uses one such rule
 in w = (sqrt(s) - m_a - m_b) / m_chi for all its temperatures (``rate_table``).
 """
 
@@ -155,7 +156,7 @@ def mean_energy_and_slope(model: AbstractModel, temperature: ArrayLike) -> tuple
 
 def _quadrature_nodes(model: AbstractModel, temperature, peaks: bool = True):
     """Nodes u and weights for Int_0^inf du f(u), placed on the background and (``peaks``)
-    on every peak of ``model.resonances()``."""
+    on every peak of ``model.resonances()`` and at every point of ``model.thresholds()``."""
     if not peaks:
         lo, hi = _V_EDGES[:-1], _V_EDGES[1:]
         v = 0.5 * (hi - lo)[:, None] * _GL_NODES[None, :] + 0.5 * (hi + lo)[:, None]
@@ -170,7 +171,8 @@ def _quadrature_nodes(model: AbstractModel, temperature, peaks: bool = True):
     half_width = 0.5 * res_width / temperature
     u_max = _V_EDGES[-1] ** 2
     peak_points = (u_peak[:, None] + _PEAK_OFFSETS[None, :] * half_width[:, None]).ravel()
-    clipped = jnp.clip(peak_points, 0.0, u_max)
+    kinks = (jnp.asarray(model.thresholds()) - threshold) / temperature  # SM pair thresholds etc.
+    clipped = jnp.clip(jnp.concatenate([peak_points, kinks]), 0.0, u_max)
     positive = clipped > 0.0
     v_peaks = jnp.where(positive, jnp.sqrt(jnp.where(positive, clipped, 1.0)), 0.0)  # NaN-free tangents
     edges = jnp.sort(jnp.concatenate([jnp.asarray(_V_EDGES), v_peaks]))
@@ -321,7 +323,8 @@ _KERNEL_CHEB_TERMS = 14
 def _shared_nodes(model: AbstractModel, w_lo: float, w_hi: float, panels_per_decade: int, n_gauss: int):
     """Nodes w and weights dw for Int_0^w_hi dw f(w), one rule for all table temperatures
     (module constants above): v = sqrt(w) Gauss-Legendre panels (``n_gauss`` nodes) on the sorted
-    union of the background edges and the peak points of ``model.resonances()``."""
+    union of the background edges, the peak points of ``model.resonances()`` and the kinks of
+    ``model.thresholds()``."""
     n_panels = max(1, math.ceil(panels_per_decade * math.log10(w_hi / w_lo)))
     gl_nodes, gl_weights = special.gauss_legendre(n_gauss)
     background = np.sqrt(np.concatenate([[0.0], np.geomspace(w_lo, w_hi, n_panels + 1)]))
@@ -330,7 +333,9 @@ def _shared_nodes(model: AbstractModel, w_lo: float, w_hi: float, panels_per_dec
     res_mass, res_width = model.resonances()
     w_peak = (res_mass - masses[a] - masses[b]) / model.m_chi
     half_width = 0.5 * res_width / model.m_chi
-    points = jnp.clip((w_peak[:, None] + _PEAK_OFFSETS[None, :] * half_width[:, None]).ravel(), 0.0, w_hi)
+    kinks = (jnp.asarray(model.thresholds()) - masses[a] - masses[b]) / model.m_chi  # SM pair thresholds etc.
+    points = jnp.clip(jnp.concatenate([(w_peak[:, None] + _PEAK_OFFSETS[None, :] * half_width[:, None]).ravel(), kinks]),
+                      0.0, w_hi)
     positive = points > 0.0
     v_peaks = jnp.where(positive, jnp.sqrt(jnp.where(positive, points, 1.0)), 0.0)  # NaN-free tangents
     edges = jnp.sort(jnp.concatenate([jnp.asarray(background), v_peaks]))
@@ -393,14 +398,14 @@ def rate_table(model: AbstractModel, ln_x: np.ndarray, with_hs: bool = True) -> 
 
         - 2 exp(ln_x[0]) >= ``special.Z_LARGE_MIN`` (thermalized grids, x >= 0.5): one rule in
           w = (sqrt(s) - m_a - m_b) / m_chi shared by all temperatures (``_shared_nodes``), so
-          sigma(s) is evaluated once per point (414 nodes for BC2: 31 background edges and
-          13 per peak) instead of at 96 x 294 (temperature, node) pairs; the Bessel kernel
-          (96 x 414 pairs) from a 14-term Chebyshev expansion (relative error < 3e-10). Against
+          sigma(s) is evaluated once per point (462 nodes for BC2: 31 background edges, 13 per
+          peak, 8 thresholds) instead of at 96 x 342 (temperature, node) pairs; the Bessel
+          kernel (96 x 462 pairs) from a 14-term Chebyshev expansion (relative error < 3e-10). Against
           the same rule refined (16 Gauss nodes, 12 panels per decade) its nodes agree to
           < 1e-3 in ln on ``tests/test_thermal.py``'s models (narrow peaks: 1e-5; the largest
-          differences sit where the measured R ratio has kinks). Measured (512 BC2 Dirac points
-          in one vmap, 2 CPU cores, same run): 0.28 ms per point against 0.73 ms for the former
-          per-temperature table.
+          differences sit where the measured R ratio is rough, near the phi). Measured (512 BC2
+          Dirac points in one vmap, 2 CPU cores, ``benchmarks/bench_rate_table.py``): ~0.3 ms
+          per point, ~6x less than the per-temperature rule at the same 96 nodes.
         - otherwise (two-temperature tables, x down to 1e-3): each node is the quadrature of
           ``sigma_v_eff`` / ``sigma_v_E_eff`` / ``sigma_v_hs_eff`` (equal to rounding), in a
           ``vmap`` over the nodes.

@@ -197,4 +197,8 @@ def test_points_stopped_by_the_first_pass_are_retried_with_the_full_budget(refer
     again = reference.num_steps > 1.3 * limit  # clearly over the limit whatever the batch
     assert np.any(again) and np.all(retried.num_steps[again] > limit + 0.5 * reference.num_steps[again])
     stopped = run(chunk=12, retry_failed=False, config=solve_mod.SolverConfig(max_steps=limit))
-    np.testing.assert_array_equal(stopped.status == solve_mod.STATUS_MAX_STEPS, reference.num_steps > limit)
+    # a point's step count moves with its batch (lanes: ~10%), so points within 10% of the limit
+    # may go either way
+    clear = np.abs(reference.num_steps - limit) > 0.1 * limit
+    assert clear.sum() >= 4
+    np.testing.assert_array_equal((stopped.status == solve_mod.STATUS_MAX_STEPS)[clear], (reference.num_steps > limit)[clear])

@@ -19,6 +19,7 @@ import abc
 
 import equinox as eqx
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 __all__ = ["AbstractModel"]
@@ -81,6 +82,12 @@ class AbstractModel(eqx.Module):
         s (no s-channel peaks): its thermal average uses the background quadrature nodes only.
         """
         return jnp.zeros_like(s)
+
+    def thresholds(self) -> np.ndarray:
+        """sqrt(s) [GeV] where the cross sections have kinks or steps (SM pair thresholds, ends of
+        tables), static numpy, shape (j,): breakpoints of the thermal-average quadrature. None
+        by default."""
+        return np.zeros(0)
 
     @abc.abstractmethod
     def resonances(self) -> tuple[Float[Array, " k"], Float[Array, " k"]]:

@@ -144,6 +144,10 @@ class BC2(AbstractModel):
         r_total = sm.r_total(jnp.sqrt(s), self.rratio)
         return prefactor * self._dm_current(s) * r_total / bw
 
+    def thresholds(self):
+        """The kinks and steps of R_total(sqrt s) (``sm.r_total_thresholds``), shape (8,)."""
+        return sm.r_total_thresholds(self.rratio)
+
     def resonances(self):
         """A' pole and the omega, phi peaks of R (rho is broad and needs no extra nodes)."""
         masses = jnp.stack([self.m_A, jnp.asarray(c.M_OMEGA), jnp.asarray(c.M_PHI)])

@@ -648,6 +648,11 @@ class SecludedDirac(AbstractModel):
         sigma = math.pi * self.alpha_D**2 / (safe_s * b2) * bracket  # seed 003 Eq. A.3 / flux
         return jnp.where(above, sigma, 0.0)
 
+    def thresholds(self) -> np.ndarray:
+        """The SM pair thresholds of the final-state sum (the masses of ``SM_FERMIONS`` are those of
+        ``sm.r_hadrons``) and the ends of the measured R table (``sm.r_total_thresholds``), shape (8,)."""
+        return sm.r_total_thresholds(self.rratio)
+
     def resonances(self) -> tuple[Float[Array, " 4"], Float[Array, " 4"]]:
         """Narrow peaks in sqrt(s) [GeV]: Z, Z_D, omega, phi (positions and full widths), shape (4,).
 
