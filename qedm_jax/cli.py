@@ -20,7 +20,8 @@ Sub-commands:
   freeze-in lines and floors to the ESPP figures.
 
 The two-temperature commands cost ~0.1-0.3 s per solve on one CPU core, plus a 30-80 s
-compilation per (m_chi, m_ZD) (``contour.omega_grid`` compiles per model builder).
+compilation per chunk size, shared by all masses and ratios (m_chi and m_ZD are traced
+``contour.omega_grid`` params).
 ``epsilon`` is always the photon-like mixing; seed 003's hypercharge mixing is
 ``epsilon / cos(theta_W)`` (``qedm_jax.models.secluded``).
 
@@ -538,7 +539,7 @@ FLOOR_STATUS_MESSAGES = {
 FLOOR_METHODS = ("plateau", "flattest", "reference")
 _DIRECTIONS = ("epsilon", "alpha_D")
 _COST_NOTE = ("cost: ~20-50 ms per grid point on one CPU core (32 solver lanes), plus a 10-80 s compilation per "
-              "(m_chi, ratio); memory ~1-1.5 GB")
+              "chunk size, shared by all masses and ratios; memory ~1-1.5 GB")
 
 
 def default_alpha_range(m_chi: float) -> tuple[float, float]:
@@ -564,15 +565,12 @@ def default_alpha_range(m_chi: float) -> tuple[float, float]:
     return _ALPHA_LO_OVER_HI * hi, hi
 
 
-@functools.lru_cache(maxsize=None)
-def _secluded_builder(m_chi: float, m_zd: float):
-    """``make_model(alpha_D, epsilon)`` at one (m_chi, m_ZD); the same object per pair, so every
-    grid of a mass (the floor's refinement too) reuses one compilation."""
-
-    def make_model(alpha_d, epsilon):
-        return SecludedDirac(m_chi=m_chi, m_ZD=m_zd, alpha_D=alpha_d, epsilon=epsilon)
-
-    return make_model
+def _secluded_grid_model(alpha_D, epsilon, m_chi, m_ZD):
+    """``make_model`` of every secluded (alpha_D, epsilon) grid, with m_chi and m_ZD passed as
+    ``contour.omega_grid(..., params=...)``: one module-level function with the masses traced, so
+    the grids of all masses and ratios (the floor's refinements too) share one compilation per
+    chunk size (a closure per mass compiled each mass anew, ~20-40 s each)."""
+    return SecludedDirac(m_chi=m_chi, m_ZD=m_ZD, alpha_D=alpha_D, epsilon=epsilon)
 
 
 def _positive_list(values, option: str, lower: float = 0.0, what: str = "> 0") -> np.ndarray:
@@ -674,8 +672,8 @@ def _grid_spec(args, default_masses, default_ratios) -> GridSpec:
 
 
 def _omega_grid(spec: GridSpec, m_chi: float, ratio: float, alpha, epsilon, chunk: int) -> contour.OmegaGrid:
-    make_model = _secluded_builder(float(m_chi), float(m_chi / ratio))
-    return contour.omega_grid(make_model, alpha, epsilon, spec.config, chunk=chunk)
+    return contour.omega_grid(_secluded_grid_model, alpha, epsilon, spec.config, chunk=chunk,
+                              params={"m_chi": float(m_chi), "m_ZD": float(m_chi / ratio)})
 
 
 def _planck_note(omega_h2: float) -> str:

@@ -213,13 +213,15 @@ def _check_axis(name: str, values, upper: float | None) -> np.ndarray:
 
 @functools.lru_cache(maxsize=16)
 def _batched_solver(make_model: Callable, config: solve_mod.SolverConfig, n_lanes: int) -> Callable:
-    """jit of ``lanes.solve_queue`` for (alpha_D, epsilon) columns and the number of valid
-    points; cached per (make_model, config, lanes), so a grid of any size costs one
-    compilation per chunk size."""
+    """jit of ``lanes.solve_queue`` for (alpha_D, epsilon) columns, the extra parameters (a dict
+    of scalars, traced) and the number of valid points; cached per (make_model, config, lanes),
+    so grids of any size and any parameter values cost one compilation per chunk size."""
 
-    def run(alpha_d, epsilon, n_valid, step_limit):
-        out = lanes.solve_queue(lambda alpha_D, epsilon: make_model(alpha_D, epsilon),
-                                {"alpha_D": alpha_d, "epsilon": epsilon}, config, n_lanes, n_valid, step_limit)
+    def run(alpha_d, epsilon, params, n_valid, step_limit):
+        columns = {"alpha_D": alpha_d, "epsilon": epsilon}
+        columns.update({name: jnp.full_like(alpha_d, value) for name, value in params.items()})
+        out = lanes.solve_queue(lambda alpha_D, epsilon, **extra: make_model(alpha_D, epsilon, **extra),
+                                columns, config, n_lanes, n_valid, step_limit)
         return out["omega_h2"], out["status"], out["num_steps"], out["x"], out["y"], out["t_hs_over_t"]
 
     return jax.jit(run)
@@ -231,6 +233,7 @@ def omega_grid(
     epsilon,
     config: solve_mod.SolverConfig | None = None,
     chunk: int | None = None,
+    params: dict[str, float] | None = None,
 ) -> OmegaGrid:
     """Omega h^2, status and T_hs/T at decoupling on the Cartesian (alpha_D, epsilon) grid.
 
@@ -258,6 +261,10 @@ def omega_grid(
             distinct value compiles once; memory grows mainly with the lanes. An
             explicit value is used as given (a smaller grid is padded up to it), so grids of
             different sizes can share one compilation.
+        params: further scalar arguments of the model, passed as keywords, traced:
+            ``make_model(alpha_D, epsilon, **params)``, e.g. ``{"m_chi": 10.0, "m_ZD": 1.0}``
+            for ``lambda a, e, m_chi, m_ZD: SecludedDirac(m_chi=m_chi, m_ZD=m_ZD, alpha_D=a,
+            epsilon=e)``: grids at other masses then reuse the compilation (the same keys).
 
     Returns:
         ``OmegaGrid`` with arrays of shape (n_alpha, n_eps); failed points keep their status
@@ -281,10 +288,15 @@ def omega_grid(
     elif isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer or None, got {chunk!r}")
     chunk = int(chunk)
+    params = {} if params is None else dict(params)
+    for name, value in params.items():
+        if not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(float(value)):
+            raise ValueError(f"params[{name!r}] must be a finite number, got {value!r}")
+    params = {name: float(value) for name, value in params.items()}
     corner = None
     for a in (alpha[0], alpha[-1]):
         for e in (eps[0], eps[-1]):
-            corner = make_model(jnp.asarray(a), jnp.asarray(e))
+            corner = make_model(jnp.asarray(a), jnp.asarray(e), **params)
             if not isinstance(corner, AbstractModel):
                 raise ValueError(f"make_model must return an AbstractModel, got {type(corner).__name__}")
             solve_mod.check_model(corner)
@@ -296,8 +308,9 @@ def omega_grid(
         valid = a_values.size
         a_chunk = np.concatenate([a_values, np.full(chunk - valid, a_values[-1])])
         e_chunk = np.concatenate([e_values, np.full(chunk - valid, e_values[-1])])
-        out = jax.device_get(run(jnp.asarray(a_chunk), jnp.asarray(e_chunk), jnp.asarray(valid, dtype=jnp.int32),
-                                 jnp.asarray(step_limit, dtype=jnp.int32)))
+        out = jax.device_get(run(jnp.asarray(a_chunk), jnp.asarray(e_chunk),
+                                 {name: jnp.asarray(value) for name, value in params.items()},
+                                 jnp.asarray(valid, dtype=jnp.int32), jnp.asarray(step_limit, dtype=jnp.int32)))
         return [np.array(v)[:valid] for v in out]
 
     parts = []

@@ -168,6 +168,27 @@ def test_mzd_plane_and_plots(tmp_path, grid, relic):
 # --- input checks (before anything is traced) ---------------------------------------------------------
 
 
+def make_model_at(alpha_d, epsilon, m_chi, m_ZD):
+    """Builder with the masses as traced keywords (``omega_grid(..., params=...)``)."""
+    return SecludedDirac(m_chi=m_chi, m_ZD=m_ZD, alpha_D=alpha_d, epsilon=epsilon)
+
+
+def test_params_share_one_compilation_across_masses(grid):
+    """m_chi and m_ZD passed as params (traced): at 10 GeV the grid equals the closure grid, and a
+    20 GeV grid reuses the compilation; its values equal direct solves (solver accuracy)."""
+    a, e = ALPHA_D[2:4], EPSILON[3:5]
+    ten = contour.omega_grid(make_model_at, a, e, chunk=4, params={"m_chi": M_CHI, "m_ZD": M_ZD})
+    np.testing.assert_allclose(ten.omega_h2, grid.omega_h2[2:4, 3:5], rtol=3e-3)
+    twenty = contour.omega_grid(make_model_at, a, e, chunk=4, params={"m_chi": 2.0 * M_CHI, "m_ZD": 2.0 * M_ZD})
+    assert float(twenty.m_chi) == 2.0 * M_CHI and np.all(twenty.ok)
+    assert contour._batched_solver(make_model_at, ten.config, 4)._cache_size() == 1
+    one = solve_mod.solve(make_model_at(a[1], e[0], 2.0 * M_CHI, 2.0 * M_ZD), ten.config)
+    np.testing.assert_allclose(twenty.omega_h2[1, 0], float(one.omega_h2), rtol=3e-3)
+    assert abs(twenty.omega_h2[1, 0] / ten.omega_h2[1, 0] - 1.0) > 0.01  # the mass did change the point
+    with pytest.raises(ValueError, match="params"):
+        contour.omega_grid(make_model_at, a, e, params={"m_chi": float("nan"), "m_ZD": M_ZD})
+
+
 @pytest.mark.parametrize(
     "alpha_d, epsilon, match",
     [
