@@ -1301,7 +1301,7 @@ SCAN_AXES = ("epsilon", "alpha_D", "m_chi")
 # first word of a make_bc2 error -> ``qedm scan`` option
 _SCAN_BC2_OPTIONS = {"m_chi": "--m-chi", "alpha_D": "--alpha-d", "epsilon": "--epsilon", "ratio": "--ratio",
                      "delta": "--delta", "model": "--species"}
-_SCAN_COST_NOTE = ("cost: ~1 ms per thermalized point, ~25 ms per two-temperature point (--two-temperature) on "
+_SCAN_COST_NOTE = ("cost: ~0.5 ms per thermalized point, ~25-30 ms per two-temperature point (--two-temperature) on "
                    "one CPU core, plus a compilation of ~10-40 s per run; memory ~0.6 GB at --chunk 2048 "
                    "thermalized (set mostly by the solver lanes, a quarter of the chunk)")
 
