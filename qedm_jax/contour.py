@@ -275,7 +275,8 @@ def omega_grid(
     Raises:
         ValueError: an axis that is not a strictly increasing 1-d array of >= 2 finite values
             in range; ``chunk < 1``; ``config.n_save < 2``; a corner of the grid whose model
-            fails ``solve.check_model`` (e.g. m_ZD >= m_chi). All before tracing.
+            fails ``solve.check_model`` (e.g. m_ZD >= m_chi); a ``params`` value that is not a
+            finite number. All before tracing.
     """
     alpha = _check_axis("alpha_D", alpha_D, None)
     eps = _check_axis("epsilon", epsilon, 1.0)
