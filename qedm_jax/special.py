@@ -272,7 +272,7 @@ def k1e_k2e_large(z: jax.typing.ArrayLike, n_terms: int = _N_CHEB_LARGE) -> tupl
         z: argument, z >= 1, any shape; cast to float64.
         n_terms: Chebyshev terms kept per order (static, 2 .. 28). The default (28) is the full
             expansion; fewer terms trade accuracy for speed: the coefficients fall as ~0.33^k, so
-            16 terms give a relative error < 3e-11 (``thermal.rate_table``'s kernel).
+            14 terms give a relative error < 3e-10 (``thermal.rate_table``'s kernel).
 
     Returns:
         ``(exp(z) K_1(z), exp(z) K_2(z))``, float64, each of the shape of z. Relative error

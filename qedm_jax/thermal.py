@@ -154,6 +154,36 @@ def mean_energy_and_slope(model: AbstractModel, temperature: ArrayLike) -> tuple
     return mean, slope
 
 
+def _breakpoints(model: AbstractModel, scale) -> Float[Array, " k"]:
+    """Breakpoints in y = (sqrt(s) - m_a - m_b) / scale: the points y_k + a Gamma_k / (2 scale),
+    a in ``_PEAK_OFFSETS``, of every peak of ``model.resonances()`` and the kinks of
+    ``model.thresholds()`` (unclipped; scale = T for u, m_chi for w)."""
+    masses, _ = model.dm_states()
+    a, b = model.pair
+    threshold = masses[a] + masses[b]
+    res_mass, res_width = model.resonances()
+    y_peak = (res_mass - threshold) / scale
+    half_width = 0.5 * res_width / scale
+    peak_points = (y_peak[:, None] + _PEAK_OFFSETS[None, :] * half_width[:, None]).ravel()
+    kinks = (jnp.asarray(model.thresholds()) - threshold) / scale  # SM pair thresholds etc.
+    return jnp.concatenate([peak_points, kinks])
+
+
+def _panel_rule(background_v: np.ndarray, points, y_max: float, gl_nodes: np.ndarray, gl_weights: np.ndarray):
+    """Composite Gauss-Legendre rule in v = sqrt(y) for Int_0^y_max dy f(y): panels between the
+    sorted union of the static ``background_v`` edges and sqrt of ``points`` clipped to
+    [0, y_max]. Returns nodes y and weights dy = 2 v dv (both rules of this module)."""
+    clipped = jnp.clip(points, 0.0, y_max)
+    positive = clipped > 0.0
+    v_points = jnp.where(positive, jnp.sqrt(jnp.where(positive, clipped, 1.0)), 0.0)  # NaN-free tangents
+    edges = jnp.sort(jnp.concatenate([jnp.asarray(background_v), v_points]))
+    lo, hi = edges[:-1], edges[1:]
+    v = 0.5 * (hi - lo)[:, None] * gl_nodes[None, :] + 0.5 * (hi + lo)[:, None]
+    w = 0.5 * (hi - lo)[:, None] * gl_weights[None, :]
+    v, w = v.ravel(), w.ravel()
+    return v**2, 2.0 * v * w  # dy = 2 v dv
+
+
 def _quadrature_nodes(model: AbstractModel, temperature, peaks: bool = True):
     """Nodes u and weights for Int_0^inf du f(u), placed on the background and (``peaks``)
     on every peak of ``model.resonances()`` and at every point of ``model.thresholds()``."""
@@ -163,24 +193,7 @@ def _quadrature_nodes(model: AbstractModel, temperature, peaks: bool = True):
         w = 0.5 * (hi - lo)[:, None] * _GL_WEIGHTS[None, :]
         v, w = jnp.asarray(v.ravel()), jnp.asarray(w.ravel())
         return v**2, 2.0 * v * w
-    masses, _ = model.dm_states()
-    a, b = model.pair
-    threshold = masses[a] + masses[b]
-    res_mass, res_width = model.resonances()
-    u_peak = (res_mass - threshold) / temperature
-    half_width = 0.5 * res_width / temperature
-    u_max = _V_EDGES[-1] ** 2
-    peak_points = (u_peak[:, None] + _PEAK_OFFSETS[None, :] * half_width[:, None]).ravel()
-    kinks = (jnp.asarray(model.thresholds()) - threshold) / temperature  # SM pair thresholds etc.
-    clipped = jnp.clip(jnp.concatenate([peak_points, kinks]), 0.0, u_max)
-    positive = clipped > 0.0
-    v_peaks = jnp.where(positive, jnp.sqrt(jnp.where(positive, clipped, 1.0)), 0.0)  # NaN-free tangents
-    edges = jnp.sort(jnp.concatenate([jnp.asarray(_V_EDGES), v_peaks]))
-    lo, hi = edges[:-1], edges[1:]
-    v = 0.5 * (hi - lo)[:, None] * _GL_NODES[None, :] + 0.5 * (hi + lo)[:, None]
-    w = 0.5 * (hi - lo)[:, None] * _GL_WEIGHTS[None, :]
-    v, w = v.ravel(), w.ravel()
-    return v**2, 2.0 * v * w  # du = 2 v dv
+    return _panel_rule(_V_EDGES, _breakpoints(model, temperature), _V_EDGES[-1] ** 2, _GL_NODES, _GL_WEIGHTS)
 
 
 def _pair_integrals(model: AbstractModel, temperature, sigma_fn, peaks: bool = True):
@@ -326,23 +339,8 @@ def _shared_nodes(model: AbstractModel, w_lo: float, w_hi: float, panels_per_dec
     union of the background edges, the peak points of ``model.resonances()`` and the kinks of
     ``model.thresholds()``."""
     n_panels = max(1, math.ceil(panels_per_decade * math.log10(w_hi / w_lo)))
-    gl_nodes, gl_weights = special.gauss_legendre(n_gauss)
     background = np.sqrt(np.concatenate([[0.0], np.geomspace(w_lo, w_hi, n_panels + 1)]))
-    masses, _ = model.dm_states()
-    a, b = model.pair
-    res_mass, res_width = model.resonances()
-    w_peak = (res_mass - masses[a] - masses[b]) / model.m_chi
-    half_width = 0.5 * res_width / model.m_chi
-    kinks = (jnp.asarray(model.thresholds()) - masses[a] - masses[b]) / model.m_chi  # SM pair thresholds etc.
-    points = jnp.clip(jnp.concatenate([(w_peak[:, None] + _PEAK_OFFSETS[None, :] * half_width[:, None]).ravel(), kinks]),
-                      0.0, w_hi)
-    positive = points > 0.0
-    v_peaks = jnp.where(positive, jnp.sqrt(jnp.where(positive, points, 1.0)), 0.0)  # NaN-free tangents
-    edges = jnp.sort(jnp.concatenate([jnp.asarray(background), v_peaks]))
-    lo, hi = edges[:-1], edges[1:]
-    v = (0.5 * (hi - lo)[:, None] * gl_nodes[None, :] + 0.5 * (hi + lo)[:, None]).ravel()
-    weight = (0.5 * (hi - lo)[:, None] * gl_weights[None, :]).ravel()
-    return v**2, 2.0 * v * weight  # dw = 2 v dv
+    return _panel_rule(background, _breakpoints(model, model.m_chi), w_hi, *special.gauss_legendre(n_gauss))
 
 
 def _shared_node_logs(
@@ -367,6 +365,7 @@ def _shared_node_logs(
     s = sqrt_s**2
     base = dw * _kallen(s, masses[a] ** 2, masses[b] ** 2)
     sm_weight = base * model.sigma_sm(s)
+    sm_energy_weight = sm_weight * sqrt_s  # temperature-independent: outside the loop
     hs_weight = base * model.sigma_hs(s) if with_hs and model.has_hs_channel else None
     r = threshold / model.m_chi
     c_pair = _c_pair(model)
@@ -374,10 +373,11 @@ def _shared_node_logs(
     def one(x):
         # separate sums, no stacked (3, nodes) kernel: a stack broke XLA's fusion (1.4x slower)
         k1, k2 = special.k1e_k2e_large(x * (r + w), _KERNEL_CHEB_TERMS)
-        k1_damped = k1 * x * jnp.exp(-x * w)
+        damp = x * jnp.exp(-x * w)
+        k1_damped = k1 * damp
         norm = c_pair * _normalisation(model, model.m_chi / x)
         sv = norm * jnp.sum(sm_weight * k1_damped)
-        sve = 0.5 * norm * jnp.sum(sm_weight * sqrt_s * k2 * x * jnp.exp(-x * w))
+        sve = 0.5 * norm * jnp.sum(sm_energy_weight * k2 * damp)
         sv_hs = jnp.zeros(()) if hs_weight is None else norm * jnp.sum(hs_weight * k1_damped)
         return jnp.log(jnp.maximum(jnp.stack([sv, sve, sv_hs]), _TINY))
 

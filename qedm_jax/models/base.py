@@ -85,7 +85,7 @@ class AbstractModel(eqx.Module):
 
     def thresholds(self) -> np.ndarray:
         """sqrt(s) [GeV] where the cross sections have kinks or steps (SM pair thresholds, ends of
-        tables), static numpy, shape (j,): breakpoints of the thermal-average quadrature. None
+        tables), static numpy, shape (j,): breakpoints of the thermal-average quadrature. Empty
         by default."""
         return np.zeros(0)
 
