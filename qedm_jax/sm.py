@@ -300,7 +300,10 @@ def r_total_thresholds(table: str = DEFAULT_RRATIO) -> np.ndarray:
         table: R-ratio table name (static).
 
     Returns:
-        Sorted numpy array, shape (8,).
+        Sorted numpy array [GeV], shape (8,).
+
+    Raises:
+        ValueError: unknown ``table`` (``io.load_rratio``); ``io.DataFileError``: malformed file.
     """
     e_table, _ = _rratio_table(table)
     points = [2.0 * c.M_E, 2.0 * c.M_MU, 2.0 * c.M_TAU, float(e_table[0]), R_SWITCH_GEV,
