@@ -9,7 +9,7 @@ and noisy).
 
 Grids:
 1. two-temperature: ``--n`` x ``--n`` (alpha_D, epsilon) secluded Dirac grid at m_chi = 10 GeV,
-   m_ZD = 1 GeV (alpha_D 1e-8..5e-4, epsilon 1e-13..1e-4), ``contour.contour_config()``
+   m_ZD = 1 GeV (alpha_D 1e-8..5e-4, epsilon 1e-13..1e-4), ``relic.contour.contour_config()``
    (48 saved trajectory points); vmap over chunks of 64 vs 32 and 64 lanes.
 2. thermalized: ``--n-thermalized`` BC2 Dirac points (alpha_D = 0.1, m_A = 3 m_chi, m_chi
    1 MeV..2 GeV, epsilon 1e-7..1e-3 shuffled), default ``SolverConfig``; one vmap over all
@@ -34,10 +34,11 @@ import jax.numpy as jnp
 import numpy as np
 
 import qedm_jax  # noqa: F401  (enables float64)
-from qedm_jax import contour, lanes
+from qedm_jax import lanes
 from qedm_jax import solve as solve_mod
 from qedm_jax.models import BC2
 from qedm_jax.models.secluded import SecludedDirac
+from qedm_jax.relic import contour as contour_mod
 
 from _common import environment, write_results
 
@@ -111,7 +112,7 @@ def main() -> None:
 
     alpha, eps = np.meshgrid(np.geomspace(1e-8, 5e-4, args.n), np.geomspace(1e-13, 1e-4, args.n), indexing="ij")
     cols = {"alpha_D": jnp.asarray(alpha.ravel()), "epsilon": jnp.asarray(eps.ravel())}
-    config = contour.contour_config()
+    config = contour_mod.contour_config()
     two_t = compare("two_temperature_grid", {
         "vmap_chunks_64": vmap_chunks(make_secluded, ("alpha_D", "epsilon"), config, cols, 64),
         "lanes_32": lane_queue(make_secluded, config, cols, 32),

@@ -2,14 +2,14 @@
 
 1. One solve: ``qedm_jax.solve.solve`` of one point (m_chi = 10 GeV, m_ZD = 1 GeV,
    alpha_D = 3.5e-4, epsilon = 3e-6, on the thermalization floor) with
-   ``contour.contour_config()``: first call (compile + run) and the minimum of ``--repeats``
+   ``relic.contour.contour_config()``: first call (compile + run) and the minimum of ``--repeats``
    timed calls after ``block_until_ready``; ``compile_s`` = first call - ``run_s``.
 2. A ``--n`` x ``--n`` (alpha_D, epsilon) grid at the same mass through
-   ``qedm_jax.contour.omega_grid`` (chunks of ``--chunk`` points on its solver lanes, one
+   ``qedm_jax.relic.contour.omega_grid`` (chunks of ``--chunk`` points on its solver lanes, one
    compilation), alpha_D in [1e-8, 5e-4] and epsilon in [1e-13, 0.1], log-spaced: freeze-in,
    epsilon_min, leak-in and the plateau (alpha_D^TF = 3.58e-4 at epsilon ~ 1e-4 .. 1e-2) up to
    its fall. alpha_D >= 1e-3 at epsilon >= 1e-6 is left out: those points need more than the
-   8192 steps of ``two_temperature_config``. Timed the same way, with ``--grid-repeats`` timed
+   8192 steps of ``solve.two_temperature_config``. Timed the same way, with ``--grid-repeats`` timed
    calls. The relic contour, epsilon_min and thermalization floor of the grid are stored with
    the timings (until 2026-11-22 the grid stopped at epsilon = 1e-4, below the plateau).
 
@@ -35,9 +35,10 @@ import jax
 import numpy as np
 
 import qedm_jax  # noqa: F401  (enables float64)
-from qedm_jax import contour
 from qedm_jax import solve as solve_mod
 from qedm_jax.models.secluded import SecludedDirac
+from qedm_jax.relic import contour as contour_mod
+from qedm_jax.relic import floor as floor_mod
 
 M_CHI = 10.0  # GeV
 M_ZD = 1.0  # GeV
@@ -89,15 +90,15 @@ def bench_one(config, repeats: int) -> dict:
 def bench_grid(config, n: int, chunk: int, repeats: int, save_grid: pathlib.Path | None) -> dict:
     alpha_d = np.geomspace(*ALPHA_RANGE, n)
     epsilon = np.geomspace(*EPSILON_RANGE, n)
-    grid, first, times = timed(lambda: contour.omega_grid(make_model, alpha_d, epsilon, config, chunk=chunk),
+    grid, first, times = timed(lambda: contour_mod.omega_grid(make_model, alpha_d, epsilon, config, chunk=chunk),
                                repeats)
     run_s = min(times) if times else first
-    relic = contour.relic_contour(grid)
+    relic = contour_mod.relic_contour(grid)
     summary = {"n_contour_points": len(relic),
-               "regimes": {name: int(np.sum(relic.regime == name)) for name in contour.REGIMES}}
+               "regimes": {name: int(np.sum(relic.regime == name)) for name in contour_mod.REGIMES}}
     try:
-        eps_min, alpha_at_min = contour.epsilon_min(relic)
-        floor = contour.thermalization_floor(relic)
+        eps_min, alpha_at_min = contour_mod.epsilon_min(relic)
+        floor = floor_mod.thermalization_floor(relic)
         summary.update({"epsilon_min": eps_min, "alpha_D_at_epsilon_min": alpha_at_min,
                         "floor": dataclasses.asdict(floor)})
     except ValueError as error:
@@ -139,7 +140,7 @@ def main() -> None:
 
     now = datetime.datetime.now(datetime.timezone.utc)
     stem = f"bench_two_temperature_{device_slug()}_{now.date().isoformat()}"
-    config = contour.contour_config()
+    config = contour_mod.contour_config()
     environment = {
         **_environment(now),
         "parameters": {"model": "SecludedDirac", "m_chi_GeV": M_CHI, "m_ZD_GeV": M_ZD,

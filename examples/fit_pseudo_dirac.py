@@ -9,7 +9,7 @@ seed 000)? A larger splitting Boltzmann-suppresses the co-annihilation partner c
 Method: Newton iterations on delta for r(delta) = ln Y_target(delta) - ln Y_point (nearly
 linear: the partner's weight is ~exp(-delta x_f)), with the derivative dr/d delta from
 ``jax.jacfwd`` of
-``lines.thermal_target_unchecked``, i.e. implicit differentiation through the root find
+``relic.target.thermal_target_unchecked``, i.e. implicit differentiation through the root find
 (optimistix ImplicitAdjoint; the solves inside are forward-mode). The target point is made
 from a known splitting (``TRUE_DELTA``) so that the fit can be checked; the start is
 ``START_DELTA``.
@@ -32,8 +32,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import qedm_jax
-from qedm_jax import lines
 from qedm_jax.models import BC2, y_bc2
+from qedm_jax.relic import target as target_mod
 
 ALPHA_D = 0.1
 RATIO = 3.0  # m_A / m_chi
@@ -56,7 +56,7 @@ def make_model(m_chi, delta):
 def ln_y_target(delta, m_chi):
     """ln Y_BC2 on the thermal target at m_chi for splitting delta, and its status."""
     model = make_model(m_chi, delta)
-    epsilon, _, status = lines.thermal_target_unchecked(model)
+    epsilon, _, status = target_mod.thermal_target_unchecked(model)
     return jnp.log(y_bc2(epsilon, ALPHA_D, m_chi, RATIO * m_chi)), status
 
 

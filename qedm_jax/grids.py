@@ -48,7 +48,8 @@ from .models.base import AbstractModel
 __all__ = ["ScanResult", "scan", "save_scan", "load_scan"]
 
 _MESH_AXIS = "points"
-_RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points", "lanes_per_device", "retry_failed")
+_RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points", "lanes_per_device", "retry_failed",
+             "pad_chunk")
 _FORMAT_VERSION = 1
 
 
@@ -288,6 +289,7 @@ def scan(
     points: Mapping[str, np.ndarray] | None = None,
     lanes_per_device: int | None = None,
     retry_failed: bool = True,
+    pad_chunk: bool = False,
     **axes,
 ) -> ScanResult:
     """Solve the Boltzmann system at every point of a grid (or list) of parameter points.
@@ -327,6 +329,8 @@ def scan(
             re-solve the points of a chunk whose ODE solve failed (status 1 or 2) once more with
             ``config.max_steps``, alone in a chunk of the same compiled call (a stiff solve can
             depend on its batch at rounding level); their status stays if they fail again.
+        pad_chunk: pad a grid smaller than ``chunk`` up to it (default: the chunk shrinks to the
+            grid), so that grids of any size share one compilation per chunk.
         **axes: grid axes, ``name=1-d array`` (units as ``make_model`` expects: GeV for
             masses); the grid is their Cartesian product, in keyword order.
 
@@ -361,7 +365,7 @@ def scan(
 
     devices = tuple(jax.devices())
     n_devices = len(devices)
-    size = math.ceil(min(int(chunk), n) / n_devices) * n_devices
+    size = math.ceil((int(chunk) if pad_chunk else min(int(chunk), n)) / n_devices) * n_devices
     n_chunks = math.ceil(n / size)
     per_device = size // n_devices
     n_lanes = max(1, per_device // 4) if lanes_per_device is None else min(int(lanes_per_device), per_device)

@@ -7,6 +7,7 @@ A malformed file raises ``DataFileError`` naming the file and the line.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import pathlib
 
@@ -384,3 +385,41 @@ def read_target_csv(path: str | pathlib.Path) -> tuple[dict[str, np.ndarray], di
         else:
             columns[name] = np.asarray([float(cell) for cell in text], dtype=np.float64)
     return columns, header
+
+
+#: units of the CSV columns written by the package (stated in every header, ``Table.header``)
+COLUMN_UNITS = ("m_chi, m_A, m_ZD, T in GeV; ctau in m; sigma_v in GeV^-2 unless the name says otherwise; "
+                "every other column dimensionless")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Table:
+    """A result table: named columns of equal length and a metadata header (what the command line
+    writes as CSV with ``write_target_csv``, and what the public API returns).
+
+    Attributes:
+        columns: column name -> numpy array of shape (n,), in output order; units in
+            ``COLUMN_UNITS`` (stated in the header as ``units``).
+        header: metadata key -> one-line value (model, parameters, conventions, status codes).
+        objects: further results that are not columns (e.g. the ``RelicContour`` of each
+            (m_chi, ratio) of a contour table), for Python users.
+    """
+
+    columns: dict
+    header: dict
+    objects: tuple = ()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __len__(self) -> int:
+        return int(next(iter(self.columns.values())).size) if self.columns else 0
+
+    def write_csv(self, path: str | pathlib.Path) -> None:
+        """Write the table with ``write_target_csv`` (the folder of ``path`` must exist).
+
+        Raises:
+            ValueError: as ``write_target_csv``.
+            OSError: the file cannot be written.
+        """
+        write_target_csv(path, self.columns, self.header)

@@ -231,7 +231,7 @@ def solve_with_retry(solve_points: Callable[[np.ndarray, int], list[np.ndarray]]
                      status_position: int, max_steps: int, retry: bool = True,
                      steps_position: int | None = None) -> list[np.ndarray]:
     """First pass at ``min(FIRST_PASS_MAX_STEPS, max_steps)`` steps, then one retry of the failed
-    points with ``max_steps`` (the grid engines' rule, ``grids.scan`` and ``contour.omega_grid``).
+    points with ``max_steps`` (the grid engines' rule, ``grids.scan`` and ``relic.contour.omega_grid``).
 
     A stalled point keeps every lane of its queue iterating, so the first pass stops it early;
     and the stiff (two-temperature) Newton stages depend on the batch at rounding level, so a

@@ -333,7 +333,7 @@ def plot_bc2(kind: str, targets: list[dict], out=None, ax=None, *, alpha_D: floa
 __all__ += ["plot_contour", "plot_contours", "plot_alpha_d_vs_epsilon", "plot_plateaus", "plot_floor",
             "REGIME_COLORS"]
 
-#: marker colour of each contour regime (``qedm_jax.contour.REGIMES``)
+#: marker colour of each contour regime (``qedm_jax.relic.contour.REGIMES``)
 REGIME_COLORS: dict[str, str] = {
     "freeze-in": "#1f77b4",
     "reannihilation": "#9467bd",
@@ -368,12 +368,12 @@ def plot_contour(contour, grid=None, out=None, ax=None, *, eps_min: tuple[float,
     log10(Omega h^2) is the background (failed points hatched grey) and the axes span the grid.
 
     Args:
-        contour: ``qedm_jax.contour.RelicContour``.
-        grid: ``qedm_jax.contour.OmegaGrid`` for the background, or None.
+        contour: ``qedm_jax.relic.contour.RelicContour``.
+        grid: ``qedm_jax.relic.contour.OmegaGrid`` for the background, or None.
         out: output file (format from its suffix, dpi 200) or None.
         ax: matplotlib Axes, or None for a new 6.4 x 4.8 inch figure.
         eps_min: ``(epsilon_min, alpha_D)`` to mark, or None.
-        floor: ``qedm_jax.contour.ThermalizationFloor`` to mark (alpha_D^TF line, epsilon_TF), or None.
+        floor: ``qedm_jax.relic.floor.ThermalizationFloor`` to mark (alpha_D^TF line, epsilon_TF), or None.
 
     Returns:
         The matplotlib Figure.
@@ -422,7 +422,7 @@ def plot_contour(contour, grid=None, out=None, ax=None, *, eps_min: tuple[float,
 
 def plot_alpha_d_vs_epsilon(contour, floor, out=None):
     """alpha_D(epsilon) on the freeze-out side of the contour with the floor marked, to judge
-    the definition of ``qedm_jax.contour.thermalization_floor``.
+    the definition of ``qedm_jax.relic.floor.thermalization_floor``.
 
     Two panels sharing a log epsilon axis (photon-like): on top alpha_D (log) of the
     freeze-out points (d ln Omega / d ln alpha_D < 0) sorted by epsilon and coloured by
@@ -431,8 +431,8 @@ def plot_alpha_d_vs_epsilon(contour, floor, out=None):
     plateau window that defined alpha_D^TF.
 
     Args:
-        contour: ``qedm_jax.contour.RelicContour``.
-        floor: ``qedm_jax.contour.ThermalizationFloor`` of that contour.
+        contour: ``qedm_jax.relic.contour.RelicContour``.
+        floor: ``qedm_jax.relic.floor.ThermalizationFloor`` of that contour.
         out: output file (format from its suffix, dpi 200) or None.
 
     Returns:
@@ -492,7 +492,7 @@ def plot_floor(m_chi, eps_min, eps_TF, ratio: float, out=None, ax=None, *, hyper
         out: output file or None.
         ax: matplotlib Axes, or None for a new 6.0 x 4.4 inch figure.
         hypercharge: label the y axis as seed 003's hypercharge mixing (the values are drawn
-            as given; convert them with ``qedm_jax.contour.floor_in_mzd_plane``).
+            as given; convert them with ``qedm_jax.relic.floor.floor_in_mzd_plane``).
         light: lighter colours, open markers and no shaded band (a second mass ratio drawn
             into the same Axes, as seed 003 Fig. 3 draws m_chi = 100 m_ZD lighter).
 
@@ -549,12 +549,12 @@ def plot_contours(contours, labels=None, out=None, ax=None, *, eps_mins=None, fl
     is a star and the floor point (epsilon_TF, alpha_D^TF) a red-edged circle.
 
     Args:
-        contours: ``qedm_jax.contour.RelicContour`` objects (an empty one draws nothing).
+        contours: ``qedm_jax.relic.contour.RelicContour`` objects (an empty one draws nothing).
         labels: legend text per contour (default ``m_chi = ... GeV``), or None.
         out: output file (format from its suffix, dpi 200) or None.
         ax: matplotlib Axes, or None for a new 7.0 x 5.2 inch figure.
         eps_mins: ``(epsilon_min, alpha_D)`` per contour (None entries: not drawn), or None.
-        floors: ``qedm_jax.contour.ThermalizationFloor`` per contour (None entries: not
+        floors: ``qedm_jax.relic.floor.ThermalizationFloor`` per contour (None entries: not
             drawn), or None.
 
     Returns:
@@ -625,8 +625,8 @@ def plot_plateaus(contours, floors, labels=None, out=None, *, note: str | None =
     A contour whose floor is None is drawn against its largest freeze-out alpha_D.
 
     Args:
-        contours: ``qedm_jax.contour.RelicContour`` objects.
-        floors: ``qedm_jax.contour.ThermalizationFloor`` (or None) per contour: from the
+        contours: ``qedm_jax.relic.contour.RelicContour`` objects.
+        floors: ``qedm_jax.relic.floor.ThermalizationFloor`` (or None) per contour: from the
             contour itself, or a refined one (``qedm_jax.cli.load_floors``).
         labels: legend text per contour (default ``m_chi = ... GeV``), or None.
         out: output file (format from its suffix, dpi 200) or None.
@@ -687,3 +687,32 @@ def plot_plateaus(contours, floors, labels=None, out=None, *, note: str | None =
     bottom.legend(handles + band_handles, texts + band_texts, loc="best", fontsize=7, framealpha=0.9)
     _save(fig, out)
     return fig
+
+
+def plot_evolution(x, y, t_hs_over_t, title: str = "", out=None):
+    """One point's trajectory: Y and T_hs / T versus x = m_chi / T, two panels (``qedm evolve``).
+
+    Args:
+        x: x = m_chi / T, shape (n,).
+        y: yield Y = n / s, shape (n,).
+        t_hs_over_t: T_hs / T, shape (n,).
+        title: figure title.
+        out: output file or None (a ``.png`` is also written as ``.pdf``).
+
+    Returns:
+        ``matplotlib.figure.Figure``.
+    """
+    figure, _ = _figure((6.4, 6.4))
+    figure.clear()
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    top.loglog(x, y, color="black", lw=2)
+    top.set_ylabel(r"$Y = n_\chi / s$")
+    top.set_title(title, fontsize=9)
+    bottom.loglog(x, t_hs_over_t, color="tab:blue", lw=2)
+    bottom.set_ylabel(r"$T_{\rm hs} / T$")
+    bottom.set_xlabel(r"$x = m_\chi / T$")
+    for axis in (top, bottom):
+        axis.grid(True, which="major", alpha=0.3)
+    if out is not None:
+        _save(figure, out)
+    return figure

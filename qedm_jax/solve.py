@@ -36,6 +36,7 @@ __all__ = [
     "Solution",
     "solve",
     "solve_unchecked",
+    "two_temperature_config",
     "check_model",
     "STATUS_OK",
     "STATUS_MAX_STEPS",
@@ -276,6 +277,24 @@ def initial_state(model: AbstractModel, config: SolverConfig) -> Float[Array, "2
     ln_ratio = jnp.minimum(0.5 * (lo + hi) - jnp.log(temperature), 0.0)
     equilibrated = ln_y_inj > ln_y_eq
     return jnp.stack([jnp.where(equilibrated, 0.0, ln_ratio), jnp.where(equilibrated, ln_y_eq, ln_y_inj)])
+
+
+def two_temperature_config(x0: float = 1.0e-3, **kwargs) -> SolverConfig:
+    """Default settings of the two-temperature (freeze-in capable) solve.
+
+    Args:
+        x0: start x = m_chi / T0. The start temperature is physical here (seed 003 Sec. 2.3):
+            the default T0 = 1000 m_chi lies above m_Z for every m_chi >= 0.1 GeV, so that
+            Z -> chi chibar decays, which dominate freeze-in above a few GeV, are included.
+        **kwargs: other ``SolverConfig`` fields.
+
+    Returns:
+        ``SolverConfig(thermalized=False, x0=x0, ...)``.
+    """
+    kwargs.setdefault("max_steps", 8192)
+    kwargs.setdefault("rtol", 1.0e-5)  # at 1e-6 stiff thermalized points (eps ~ 3e-6) hit 40,000 steps
+    kwargs.setdefault("atol", 1.0e-7)
+    return SolverConfig(thermalized=False, x0=x0, **kwargs)
 
 
 #: first step in tau = ln x of every solve

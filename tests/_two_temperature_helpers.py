@@ -16,8 +16,9 @@ from scipy.integrate import cumulative_simpson, solve_ivp
 from scipy.interpolate import CubicSpline
 from scipy.optimize import brentq
 
-from qedm_jax import contour, sm, thermal
+from qedm_jax import sm, thermal
 from qedm_jax import solve as solve_mod
+from qedm_jax.relic import contour as contour_mod
 from qedm_jax.models.secluded import SecludedDirac
 
 
@@ -36,9 +37,9 @@ def solve_points(config: solve_mod.SolverConfig, m_chi, m_zd, alpha_d, epsilon, 
     ``jax.jit`` compiles everything once per (config, function, batch size) (~20 s) and runs a
     batch of 24 points in ~3 s. Eagerly only ``diffrax.diffeqsolve`` (an ``eqx.filter_jit``) is
     compiled, and its cache key holds neither ``init_scale`` (it only changes y0) nor the
-    function around it: the init_scale variants of one config and
-    ``lines.freeze_in_epsilon_unchecked`` (two solves) share one compilation at equal batch
-    size, but the rest runs op by op, ~0.6 s per point (the rate table): use it for few points.
+    function around it: the init_scale variants of one config share one compilation at equal
+    batch size, but the rest runs op by op, ~0.6 s per point (the rate table): use it for few
+    points.
 
     Args:
         config: ``SolverConfig``.
@@ -71,7 +72,7 @@ def solve_points(config: solve_mod.SolverConfig, m_chi, m_zd, alpha_d, epsilon, 
 def solve_each(config: solve_mod.SolverConfig, m_chi, m_zd, alpha_d, epsilon, eager: bool = True):
     """``solve_points`` one point at a time (batch of 1), results stacked: no dependence on the
     batch composition (a vmapped batch can change a point's step sequence, and in one known case
-    whether it converges at all; ``contour.omega_grid`` docstring)."""
+    whether it converges at all; ``relic.contour.omega_grid`` docstring)."""
     columns = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in
                                     (m_chi, m_zd, alpha_d, epsilon)))
     parts = [solve_points(config, *(c.ravel()[i] for c in columns), eager=eager) for i in range(columns[0].size)]
@@ -85,19 +86,19 @@ def grid_columns(m_chi: float, m_zd: float, alpha_d, epsilon):
     return np.full(a_col.size, m_chi), np.full(a_col.size, m_zd), a_col, e_col
 
 
-def omega_grid_from(solution, config, m_chi: float, alpha_d, epsilon) -> contour.OmegaGrid:
-    """``contour.OmegaGrid`` from the ``Solution`` (numpy, points in ``grid_columns`` order) of a
-    grid solved by ``solve_points``: the content of ``contour.omega_grid``, whose jit compiles
+def omega_grid_from(solution, config, m_chi: float, alpha_d, epsilon) -> contour_mod.OmegaGrid:
+    """``relic.contour.OmegaGrid`` from the ``Solution`` (numpy, points in ``grid_columns`` order)
+    of a grid solved by ``solve_points``: the content of ``relic.contour.omega_grid``, whose jit compiles
     once per mass and config, where ``solve_points`` serves all masses of a config at once."""
     alpha_d, epsilon = np.asarray(alpha_d, dtype=np.float64), np.asarray(epsilon, dtype=np.float64)
     shape = (alpha_d.size, epsilon.size)
     ok = solution.status == solve_mod.STATUS_OK
-    x_dec, r_dec = contour.decoupling_point(solution.x, solution.y, solution.t_hs_over_t)
+    x_dec, r_dec = contour_mod.decoupling_point(solution.x, solution.y, solution.t_hs_over_t)
 
     def grid(values):
         return np.where(ok, values, np.nan).reshape(shape)
 
-    return contour.OmegaGrid(
+    return contour_mod.OmegaGrid(
         alpha_D=alpha_d, epsilon=epsilon, omega_h2=grid(solution.omega_h2),
         status=solution.status.astype(np.int32).reshape(shape), num_steps=solution.num_steps.reshape(shape),
         x_dec=grid(x_dec), t_hs_over_t_dec=grid(r_dec), t_hs_over_t_end=grid(solution.t_hs_over_t[:, -1]),

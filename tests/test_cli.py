@@ -30,6 +30,7 @@ import pytest
 
 import qedm_jax
 from qedm_jax import cli, io
+from qedm_jax.relic import floor as floor_mod
 
 from .tolerances import VMAP_LOOP_RTOL
 
@@ -63,25 +64,25 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
         assert fragment in lines[0], (fragment, lines[0])
 
 
-TARGET = ("target", "--model", "scalar")
+TARGET = ("target", "--model", "bc2", "--species", "scalar")
 
 BAD_INPUT = {
-    "zero mass": (TARGET + ("--masses", "0,0.1"), ("--masses", "m_chi", "> 0")),
-    "negative mass": (TARGET + ("--masses=-0.01,0.1",), ("--masses", "m_chi", "> 0")),
-    "mass not a number": (TARGET + ("--masses", "0.1,abc"), ("--masses",)),
+    "zero mass": (TARGET + ("--m-chi", "0,0.1"), ("--m-chi", "> 0")),
+    "negative mass": (TARGET + ("--m-chi=-0.01,0.1",), ("--m-chi", "> 0")),
+    "mass not a number": (TARGET + ("--m-chi", "0.1,abc"), ("--m-chi",)),
     "negative m-min": (TARGET + ("--m-min=-1", "--m-max", "1", "--n", "3"), ("--m-min", "> 0")),
     "m-min above m-max": (TARGET + ("--m-min", "2", "--m-max", "1"), ("--m-max", "--m-min")),
     "n zero": (TARGET + ("--n", "0"), ("--n", ">= 1")),
-    "alpha_D zero": (TARGET + ("--masses", "0.1", "--alpha-d", "0"), ("alpha_D", "> 0")),
-    "alpha_D negative": (TARGET + ("--masses", "0.1", "--alpha-d=-0.1"), ("alpha_D", "> 0")),
-    "ratio below 1": (TARGET + ("--masses", "0.1", "--ratio", "0.5"), ("ratio", "> 2")),
-    "ratio below 2": (TARGET + ("--masses", "0.1", "--ratio", "1.9"), ("ratio", "> 2")),
-    "ratio below 2 + delta": (("target", "--model", "pseudo-dirac", "--masses", "0.1", "--ratio", "2.05",
+    "alpha_D zero": (TARGET + ("--m-chi", "0.1", "--alpha-d", "0"), ("alpha_D", "> 0")),
+    "alpha_D negative": (TARGET + ("--m-chi", "0.1", "--alpha-d=-0.1"), ("alpha_D", "> 0")),
+    "ratio below 1": (TARGET + ("--m-chi", "0.1", "--ratio", "0.5"), ("ratio", "> 2")),
+    "ratio below 2": (TARGET + ("--m-chi", "0.1", "--ratio", "1.9"), ("ratio", "> 2")),
+    "ratio below 2 + delta": (("target", "--model", "bc2", "--species", "pseudo-dirac", "--m-chi", "0.1", "--ratio", "2.05",
                                "--delta", "0.1"), ("ratio", "> 2.1")),
-    "delta negative": (("target", "--model", "pseudo-dirac", "--masses", "0.1", "--delta=-0.1"),
+    "delta negative": (("target", "--model", "bc2", "--species", "pseudo-dirac", "--m-chi", "0.1", "--delta=-0.1"),
                        ("delta", ">= 0")),
-    "omega_h2 zero": (TARGET + ("--masses", "0.1", "--omega-h2", "0"), ("--omega-h2", "> 0")),
-    "unknown model": (("target", "--model", "vector", "--masses", "0.1"), ("--model", "scalar", "pseudo-dirac")),
+    "omega_h2 zero": (TARGET + ("--m-chi", "0.1", "--omega-h2", "0"), ("--omega-h2", "> 0")),
+    "unknown model": (("target", "--model", "vector", "--m-chi", "0.1"), ("--model", "bc2", "secluded")),
 }
 
 
@@ -126,7 +127,7 @@ def test_unreadable_csv(tmp_path):
 def dirac_target(tmp_path_factory):
     """``qedm target --model dirac --masses 0.01,0.1``: (result, csv path)."""
     out = tmp_path_factory.mktemp("cli") / "dirac.csv"
-    result = run_qedm("target", "--model", "dirac", "--masses", ",".join(map(str, TARGET_MASSES)), "--out", str(out))
+    result = run_qedm("target", "--model", "bc2", "--species", "dirac", "--m-chi", ",".join(map(str, TARGET_MASSES)), "--out", str(out))
     return result, out
 
 
@@ -138,13 +139,13 @@ def test_target_csv(dirac_target):
 
     text = out.read_text()
     data_lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    assert data_lines[0].replace(" ", "") == ",".join(cli.CSV_COLUMNS)
+    assert data_lines[0].replace(" ", "") == "m_chi,Y_BC2,epsilon,alpha_D,m_A,omega_h2,status"
     assert len(data_lines) == 1 + len(TARGET_MASSES)
     assert "epsilon: photon-like kinetic mixing (A' couples as epsilon e Q_f)" in text
     assert qedm_jax.__version__ in text
 
     columns, header = io.read_target_csv(out)
-    assert header["model"] == "dirac"
+    assert header["species"] == "dirac"
     assert float(header["alpha_D"]) == 0.1 and float(header["m_A_over_m_chi"]) == 3.0
     np.testing.assert_allclose(columns["m_chi_GeV"], TARGET_MASSES, rtol=1e-12)  # input order
     np.testing.assert_array_equal(columns["status"], 0)
@@ -177,7 +178,7 @@ def test_evolve_writes_trajectory_and_figure(tmp_path):
     """`qedm evolve` (thermalized Dirac point): the yield starts at Y_eq(x0) and freezes out,
     T_hs/T = 1 throughout, and the last Y reproduces the printed Omega h^2."""
     out = tmp_path / "traj.csv"
-    result = run_qedm("evolve", "--model", "dirac", "--m-chi", "0.1", "--ratio", "3", "--alpha-d", "0.1",
+    result = run_qedm("evolve", "--model", "bc2", "--species", "dirac", "--m-chi", "0.1", "--ratio", "3", "--alpha-d", "0.1",
                       "--epsilon", "1e-4", "--thermalized", "--n-save", "50", "--out", str(out))
     assert result.returncode == 0, result.stderr
     columns, header = qedm_jax.io.read_target_csv(out)
@@ -234,13 +235,13 @@ def secluded_results(tmp_path_factory):
 
 
 def test_contour_csv_columns_header_and_regimes(secluded_results):
-    from qedm_jax import contour
+    from qedm_jax.relic import contour
 
     columns, header = io.read_target_csv(secluded_results / "contour.csv")
-    assert tuple(columns) == cli.CONTOUR_COLUMNS
+    assert tuple(columns) == qedm_jax.api.CONTOUR_COLUMNS
     # header: the epsilon convention, start x, tolerances, target, version
     assert "photon-like" in header["epsilon_convention"] and "cos(theta_W)" in header["epsilon_convention"]
-    assert float(header["x0"].split()[0]) == 1e-3
+    assert "x0 = 0.001" in header["solver"]
     assert "rtol" in header["solver"] and "atol" in header["solver"]
     assert float(header["omega_h2_target"].split()[0]) == 0.12
     assert qedm_jax.__version__ in header["qedm_jax_version"]
@@ -263,23 +264,23 @@ def test_contour_csv_columns_header_and_regimes(secluded_results):
     fo = regimes == contour.REGIMES.index("secluded freeze-out")
     assert ratio[fi].max() < ratio[fo].min()
     # read back as RelicContour: the same points
-    ((m, r, relic, n_failed),) = cli.load_contours(secluded_results / "contour.csv")
+    ((m, r, relic, n_failed),) = qedm_jax.load_contours(secluded_results / "contour.csv")
     assert (m, r, n_failed) == (10.0, 10.0, 0) and len(relic) == regimes.size
 
 
 def test_floor_csv_is_physical(secluded_results):
     columns, header = io.read_target_csv(secluded_results / "floor.csv")
-    assert tuple(columns) == cli.FLOOR_COLUMNS
+    assert tuple(columns) == qedm_jax.api.PLATEAU_FLOOR_COLUMNS
     assert "cos(theta_W)" in header["epsilon_convention"] and "status" in header
     assert columns["m_chi"].tolist() == [10.0] and columns["ratio"].tolist() == [10.0]
-    assert columns["status"].tolist() == [cli.FLOOR_OK] and columns["refined"].tolist() == [1]
+    assert columns["status"].tolist() == [floor_mod.FLOOR_OK] and columns["refined"].tolist() == [1]
     eps_min, eps_tf = columns["epsilon_min"][0], columns["epsilon_TF"][0]
     # tests/test_contour.py: epsilon_min ~ 3e-10; the plateau alpha_D^TF = 3.57-3.59e-4 (epsilon 1e-4 .. 1e-2,
     # which only the refinement grid reaches), entered at epsilon_TF ~ 5e-5
     assert 1e-10 < eps_min < 1e-9 < 1e-5 < eps_tf < 2e-4
     assert columns["alpha_D_at_epsilon_min"][0] < columns["alpha_D_TF"][0]
     assert 3.45e-4 < columns["alpha_D_TF"][0] < 3.7e-4
-    assert columns["method"][0] == cli.FLOOR_METHODS.index("plateau") and columns["spread"][0] < 0.01
+    assert columns["method"][0] == floor_mod.PLATEAU_METHODS.index("plateau") and columns["spread"][0] < 0.01
     assert 0.3 < columns["T_hs_over_T_TF"][0] < 1.0
 
 
@@ -304,15 +305,15 @@ def test_freeze_in_secluded_scales_as_sqrt_omega(tmp_path):
         out = tmp_path / f"fi_{omega:g}.csv"
         assert cli.main(["freeze-in", "--m-chi", "10", "--omega-h2", str(omega), "--out", str(out)]) == 0
         columns, header = io.read_target_csv(out)
-        assert tuple(columns) == cli.FREEZE_IN_COLUMNS["secluded"]
+        assert tuple(columns) == ("m_chi", "m_ZD", "epsilon", "alpha_D", "omega_h2", "dln_omega_dln_eps", "n_solves", "status")
         assert columns["status"].tolist() == [0]
         np.testing.assert_allclose(columns["omega_h2"], omega, rtol=2e-3)
-        assert float(header["alpha_D"]) == cli.SECLUDED_FREEZE_IN_ALPHA_D
+        assert float(header["alpha_D"]) == qedm_jax.SecludedFamily.alpha_D_freeze_in
         eps.append(columns["epsilon"][0])
     np.testing.assert_allclose(eps[0] / eps[1], np.sqrt(FREEZE_IN_OMEGAS[0] / FREEZE_IN_OMEGAS[1]),
                                rtol=FREEZE_IN_SCALING_RTOL)
     # freeze-in: epsilon^2 alpha_D ~ 1e-24 at 10 GeV (tests/test_contour.py), far below epsilon_min ~ 3e-10
-    assert 1e-25 < eps[0] ** 2 * cli.SECLUDED_FREEZE_IN_ALPHA_D < 1e-23
+    assert 1e-25 < eps[0] ** 2 * qedm_jax.SecludedFamily.alpha_D_freeze_in < 1e-23
 
 
 TWO_T_BAD_INPUT = {
@@ -327,7 +328,6 @@ TWO_T_BAD_INPUT = {
     "floor tolerance": (("floor", "--m-chi", "10", "--tolerance", "2"), ("--tolerance",)),
     "floor n-refine": (("floor", "--m-chi", "10", "--n-refine", "1"), ("--n-refine",)),
     "floor alpha-d secluded": (("floor", "--alpha-d", "0.1"), ("--alpha-d", "bc2")),
-    "floor bc2 without species": (("floor", "--model", "bc2"), ("--species",)),
     "floor bc2 ratio": (("floor", "--model", "bc2", "--species", "dirac", "--ratio", "1.5"), ("ratio", "> 2")),
     "freeze-in alpha": (("freeze-in", "--m-chi", "10", "--alpha-d", "0"), ("--alpha-d", "> 0")),
     "freeze-in omega": (("freeze-in", "--omega-h2", "-1"), ("--omega-h2", "> 0")),
@@ -390,7 +390,7 @@ def test_plot_bc2_with_freeze_in_and_floor_lines(tmp_path, dirac_target):
 def test_contour_csv_round_trip_with_an_empty_grid(tmp_path):
     """A (ratio, m_chi) without a contour is one NaN row with regime -1; ``load_contours`` gives an
     empty RelicContour for it and ``plot contour`` still draws the others (no solves)."""
-    from qedm_jax import contour
+    from qedm_jax.relic import contour
 
     relic = contour.RelicContour(
         alpha_D=np.array([1e-6, 2e-5, 3e-4]), epsilon=np.array([1e-9, 3e-10, 1e-6]),
@@ -399,10 +399,10 @@ def test_contour_csv_round_trip_with_an_empty_grid(tmp_path):
         t_hs_over_t_dec=np.array([7e-3, 8e-3, 0.6]), regime=np.array(["freeze-in", "freeze-in", "leak-in"]),
         omega_h2=0.12, m_chi=10.0)
     empty = relic.select(np.zeros(3, dtype=bool))
-    columns = cli._concat([cli._contour_rows(relic, 10.0, 10.0, 0), cli._contour_rows(empty, 1.0, 10.0, 2)])
+    columns = qedm_jax.api._concat([qedm_jax.api._contour_rows(relic, 10.0, 10.0, 0), qedm_jax.api._contour_rows(empty, 1.0, 10.0, 2)])
     path = tmp_path / "contour.csv"
     io.write_target_csv(path, columns, {"omega_h2_target": "0.12"})
-    (m1, r1, back, n1), (m2, r2, none, n2) = cli.load_contours(path)
+    (m1, r1, back, n1), (m2, r2, none, n2) = qedm_jax.load_contours(path)
     assert (m1, r1, n1, m2, r2, n2) == (10.0, 10.0, 0, 1.0, 10.0, 2) and len(none) == 0
     for name in ("alpha_D", "epsilon", "slope", "t_hs_over_t_dec", "dln_omega_dln_alpha"):
         np.testing.assert_array_equal(getattr(back, name), getattr(relic, name))
@@ -416,7 +416,7 @@ def test_contour_csv_round_trip_with_an_empty_grid(tmp_path):
 def _plateau_contour(m_chi: float):
     """A RelicContour with a freeze-out branch: leak-in, an overshoot, a plateau at 1e-4 .. 1e-2 and the
     fall above (the shape of results/seed003, alpha_D scaled with m_chi); no solves."""
-    from qedm_jax import contour
+    from qedm_jax.relic import contour
 
     eps = np.array([3e-10, 1e-9, 1e-8, 1e-7, 1e-6, 3e-6, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
     alpha = np.array([1e-5, 8e-5, 1.4e-4, 1.9e-4, 3.6e-4, 3.85e-4, 3.7e-4, 3.58e-4, 3.58e-4, 3.58e-4, 3.57e-4,
@@ -433,10 +433,11 @@ def test_plot_contour_floors_normalise_the_plateau_view(tmp_path, monkeypatch):
     """``plot contour --floors``: where a floor row matches (m_chi, ratio) its alpha_D^TF and epsilon_TF
     replace the contour's own; other masses keep ``contour.thermalization_floor``; the plateau view says
     which (no solves: synthetic CSVs)."""
-    from qedm_jax import contour, plotting
+    from qedm_jax import plotting
+    from qedm_jax.relic import contour, floor as floor_mod2
 
     contours = {1.0: _plateau_contour(1.0), 10.0: _plateau_contour(10.0)}
-    columns = cli._concat([cli._contour_rows(c, m, 10.0, 0) for m, c in contours.items()])
+    columns = qedm_jax.api._concat([qedm_jax.api._contour_rows(c, m, 10.0, 0) for m, c in contours.items()])
     contour_csv = tmp_path / "contour.csv"
     io.write_target_csv(contour_csv, columns, {"omega_h2_target": "0.12"})
     # a floor CSV for 10 GeV only (plus a ratio-100 row that must not match), alpha_D^TF 2% above the grid's
@@ -447,7 +448,7 @@ def test_plot_contour_floors_normalise_the_plateau_view(tmp_path, monkeypatch):
         ("refined", 1, 1), ("n_failed", 0, 0))}
     floor_csv = tmp_path / "floor.csv"
     io.write_target_csv(floor_csv, floor_columns, {"omega_h2_target": "0.12"})
-    loaded = cli.load_floors(floor_csv)
+    loaded = qedm_jax.load_floors(floor_csv)
     assert set(loaded) == {(10.0, 10.0), (100.0, 10.0)}
     assert loaded[(10.0, 10.0)].alpha_D_TF == 3.65e-4 and loaded[(10.0, 10.0)].method == "plateau"
     drawn = []
@@ -464,20 +465,20 @@ def test_plot_contour_floors_normalise_the_plateau_view(tmp_path, monkeypatch):
     assert (tmp_path / "fig" / "c_plateau.png").stat().st_size > 10_000
     (floors, labels, note), = drawn
     assert floors[1] == loaded[(10.0, 10.0)]  # 10 GeV: from the floor CSV
-    own = contour.thermalization_floor(contours[1.0])  # 1 GeV: no row, the contour's own floor
+    own = floor_mod2.thermalization_floor(contours[1.0])  # 1 GeV: no row, the contour's own floor
     assert floors[0].alpha_D_TF == own.alpha_D_TF and floors[0].method == "plateau"
     assert "floor.csv" in note and "1 GeV" in note
     # without --floors: the contour's own floors, said so
     drawn.clear()
     assert cli.main(["plot", "contour", "--contours", str(contour_csv), "--out", str(out)]) == 0
     (floors, _, note), = drawn
-    assert floors[1].alpha_D_TF == contour.thermalization_floor(contours[10.0]).alpha_D_TF
+    assert floors[1].alpha_D_TF == floor_mod2.thermalization_floor(contours[10.0]).alpha_D_TF
     assert "contour grid" in note and "floor.csv" not in note
 
 
 def test_plot_contour_floors_rejects_a_bc2_floor_csv(capsys, tmp_path):
     contour_csv = tmp_path / "contour.csv"
-    io.write_target_csv(contour_csv, cli._contour_rows(_plateau_contour(10.0), 10.0, 10.0, 0),
+    io.write_target_csv(contour_csv, qedm_jax.api._contour_rows(_plateau_contour(10.0), 10.0, 10.0, 0),
                         {"omega_h2_target": "0.12"})
     bc2_floor = tmp_path / "tf_bc2.csv"
     _synthetic_bc2_csv(bc2_floor, "Y_TF", "floor")
@@ -506,16 +507,16 @@ def bc2_results(tmp_path_factory):
 
 def test_bc2_floor_and_freeze_in_csvs(bc2_results):
     floor, floor_header = io.read_target_csv(bc2_results / "floor.csv")
-    assert tuple(floor) == cli.BC2_FLOOR_COLUMNS
-    assert floor_header["model"] == "dirac" and float(floor_header["alpha_D"]) == cli.BC2_HS_ALPHA_D
-    assert float(floor_header["m_A_over_m_chi"]) == cli.BC2_HS_RATIO and "photon-like" in floor_header["epsilon_convention"]
-    y_factor = cli.BC2_HS_ALPHA_D / cli.BC2_HS_RATIO**4  # Y_BC2 = epsilon^2 alpha_D (m_chi / m_A)^4
+    assert tuple(floor) == ("m_chi", "m_A", "alpha_D", "epsilon_TF", "Y_TF", "omega_h2", "status")
+    assert floor_header["species"] == "dirac" and float(floor_header["alpha_D"]) == qedm_jax.BC2Family.alpha_D_freeze_in
+    assert float(floor_header["m_A_over_m_chi"]) == 3.0 and "photon-like" in floor_header["epsilon_convention"]
+    y_factor = qedm_jax.BC2Family.alpha_D_freeze_in / 3.0**4  # Y_BC2 = epsilon^2 alpha_D (m_chi / m_A)^4
     ok = floor["status"] == 0
     np.testing.assert_allclose(floor["Y_TF"][ok], floor["epsilon_TF"][ok] ** 2 * y_factor, rtol=1e-10)
     eps = []
     for omega in FREEZE_IN_OMEGAS:
         columns, header = io.read_target_csv(bc2_results / f"freeze_in_{omega:g}.csv")
-        assert tuple(columns) == cli.FREEZE_IN_COLUMNS["bc2"]
+        assert tuple(columns) == ("m_chi", "m_A", "Y_BC2", "epsilon", "alpha_D", "omega_h2", "dln_omega_dln_eps", "n_solves", "status")
         assert columns["status"].tolist() == [0]
         np.testing.assert_allclose(columns["omega_h2"], omega, rtol=2e-3)
         np.testing.assert_allclose(columns["Y_BC2"], columns["epsilon"] ** 2 * y_factor, rtol=1e-10)
@@ -560,9 +561,9 @@ def _main_output(argv) -> tuple[int, str, str]:
 def bc2_scan(tmp_path_factory):
     """``qedm scan`` of the 3 x 1 x 2 grid: (path, stdout)."""
     path = tmp_path_factory.mktemp("scan") / "grid.npz"
-    code, stdout, stderr = _main_output([*SCAN_ARGS, "--no-progress", "--out", str(path)])
+    code, stdout, stderr = _main_output([*SCAN_ARGS, "--quiet", "--out", str(path)])
     assert code == 0, stderr
-    assert stderr == ""  # --no-progress
+    assert stderr == ""  # --quiet
     return path, stdout
 
 
@@ -680,7 +681,7 @@ def test_floor_refinement_starts_below_the_band_on_the_rising_side():
     band on the leak-in side; the chi chibar -> f fbar fall at large epsilon (which also drops
     below the band) must not move it up (it did once the coarse grid reached epsilon = 0.1, and
     every refinement then started above epsilon_TF)."""
-    from qedm_jax import contour
+    from qedm_jax.relic import contour
 
     from .test_contour import _floor_grid, _overshoot_plateau_fall
 
@@ -689,7 +690,7 @@ def test_floor_refinement_starts_below_the_band_on_the_rising_side():
     out = relic.freeze_out & np.isfinite(relic.alpha_D)
     alpha_max = float(np.max(relic.alpha_D[out]))
     assert np.any(out & (relic.epsilon > 3e-2) & (relic.alpha_D < 0.75 * alpha_max))  # the fall is there
-    eps_lo, eps_hi = cli.refine_epsilon_range(relic, alpha_max, 1e-9, (1e-8, 1e-1))
+    eps_lo, eps_hi = floor_mod.refine_epsilon_range(relic, alpha_max, 1e-9, (1e-8, 1e-1))
     assert eps_hi == 0.1
     # leak-in: alpha_D = a_p (eps / 1e-7)^0.5 < 0.75 x 1.08 a_p below eps ~ 6.6e-8
     assert 3e-8 < eps_lo < 6.6e-8

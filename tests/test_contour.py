@@ -1,6 +1,6 @@
 """Relic contour, regimes, epsilon_min and thermalization floor (seed 003 Sec. 2.3, Figs. 2-3).
 
-The physics tests share ONE compiled two-temperature solve (``contour.contour_config()``,
+The physics tests share ONE compiled two-temperature solve (``relic.contour.contour_config()``,
 ``SecludedDirac`` at m_chi = 10 GeV, m_ZD = 1 GeV) on one coarse 6 x 11 (alpha_D, epsilon)
 grid, ~40 s compile + ~15 s run on 2 CPU cores. The definitions (crossings, slopes, regimes,
 floor) are also checked on analytic Omega grids, which need no solve.
@@ -25,7 +25,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import qedm_jax  # noqa: E402,F401
-from qedm_jax import contour, plotting  # noqa: E402
+from qedm_jax import plotting  # noqa: E402
+from qedm_jax.relic import contour as contour_mod  # noqa: E402
+from qedm_jax.relic import floor as floor_mod  # noqa: E402
 from qedm_jax import solve as solve_mod  # noqa: E402
 from qedm_jax.models.secluded import SecludedDirac  # noqa: E402
 
@@ -52,12 +54,12 @@ def make_model(alpha_d, epsilon):
 
 @pytest.fixture(scope="module")
 def grid():
-    return contour.omega_grid(make_model, ALPHA_D, EPSILON, chunk=ALPHA_D.size * EPSILON.size)  # one chunk
+    return contour_mod.omega_grid(make_model, ALPHA_D, EPSILON, chunk=ALPHA_D.size * EPSILON.size)  # one chunk
 
 
 @pytest.fixture(scope="module")
 def relic(grid):
-    return contour.relic_contour(grid)
+    return contour_mod.relic_contour(grid)
 
 
 # --- physics on the coarse grid --------------------------------------------------------------------
@@ -66,7 +68,7 @@ def relic(grid):
 def test_grid_converges_and_saves_decoupling(grid):
     assert grid.shape == (6, 11) and np.all(grid.ok)
     assert np.all(np.isfinite(grid.omega_h2)) and np.all(grid.omega_h2 > 0.0)
-    assert grid.y.shape == (6, 11, contour.CONTOUR_N_SAVE) and grid.x.shape == (contour.CONTOUR_N_SAVE,)
+    assert grid.y.shape == (6, 11, contour_mod.CONTOUR_N_SAVE) and grid.x.shape == (contour_mod.CONTOUR_N_SAVE,)
     # the yield is frozen at x_end: decoupling well before it, T_hs colder than or close to T
     assert np.all(grid.x_dec < 0.1 * grid.config.x_end)
     assert np.all((grid.t_hs_over_t_dec > 0.0) & (grid.t_hs_over_t_dec < 1.2))
@@ -75,7 +77,7 @@ def test_grid_converges_and_saves_decoupling(grid):
 def test_subgrid_with_the_same_chunk_reuses_the_compilation(grid):
     """A padded 3 x 2 sub-grid with chunk = 66 runs through the same compiled solve and gives the
     same Omega h^2 as the full grid to the solver accuracy (the batch changes the step sequence)."""
-    sub = contour.omega_grid(make_model, ALPHA_D[2:5], EPSILON[3:5], chunk=ALPHA_D.size * EPSILON.size)
+    sub = contour_mod.omega_grid(make_model, ALPHA_D[2:5], EPSILON[3:5], chunk=ALPHA_D.size * EPSILON.size)
     # The solver lanes of lanes.solve_queue advance different points side by side, and the stiff
     # Newton stages depend on the batch at rounding level (Cauchy tolerance newton_atol = 1e-2),
     # which the adaptive controller turns into different step sequences: Omega h^2 moves by up to
@@ -85,7 +87,7 @@ def test_subgrid_with_the_same_chunk_reuses_the_compilation(grid):
     # trajectory, moves ~10x more (1.2% measured)
     np.testing.assert_allclose(sub.omega_h2, grid.omega_h2[2:5, 3:5], rtol=3e-3)
     np.testing.assert_allclose(sub.t_hs_over_t_dec, grid.t_hs_over_t_dec[2:5, 3:5], rtol=3e-2)
-    assert contour._batched_solver(make_model, grid.config, min(contour.DEFAULT_LANES, 66))._cache_size() == 1
+    assert contour_mod._batched_solver(make_model, grid.config, min(contour_mod.DEFAULT_LANES, 66))._cache_size() == 1
 
 
 def test_contour_has_freeze_in_and_freeze_out_parts(relic):
@@ -113,8 +115,8 @@ def test_freeze_in_branch_scales_as_alpha_d_epsilon_squared(relic):
 
 
 def test_epsilon_min_floor_and_temperatures(relic):
-    eps_min, alpha_at_min = contour.epsilon_min(relic)
-    floor = contour.thermalization_floor(relic)
+    eps_min, alpha_at_min = contour_mod.epsilon_min(relic)
+    floor = floor_mod.thermalization_floor(relic)
     # epsilon_min: fine grids give ~3e-10 at alpha_D ~ 1-3e-5 (module docstring)
     assert 2e-10 < eps_min < 5e-10 and 3e-6 < alpha_at_min < 5e-5
     # alpha_D^TF: the plateau, 3.57-3.59e-4 from root finds at epsilon = 1e-4 .. 1e-2 (module docstring);
@@ -146,9 +148,9 @@ def test_epsilon_min_floor_and_temperatures(relic):
 
 
 def test_mzd_plane_and_plots(tmp_path, grid, relic):
-    eps_min, alpha_at_min = contour.epsilon_min(relic)
-    floor = contour.thermalization_floor(relic)
-    plane = contour.floor_in_mzd_plane([M_CHI], [eps_min], [floor.epsilon_TF], ratio=M_CHI / M_ZD)
+    eps_min, alpha_at_min = contour_mod.epsilon_min(relic)
+    floor = floor_mod.thermalization_floor(relic)
+    plane = floor_mod.floor_in_mzd_plane([M_CHI], [eps_min], [floor.epsilon_TF], ratio=M_CHI / M_ZD)
     np.testing.assert_allclose(plane.m_ZD, [M_ZD])
     np.testing.assert_allclose(plane.epsilon_TF, [floor.epsilon_TF])
     figures = {
@@ -177,16 +179,16 @@ def test_params_share_one_compilation_across_masses(grid):
     """m_chi and m_ZD passed as params (traced): at 10 GeV the grid equals the closure grid, and a
     20 GeV grid reuses the compilation; its values equal direct solves (solver accuracy)."""
     a, e = ALPHA_D[2:4], EPSILON[3:5]
-    ten = contour.omega_grid(make_model_at, a, e, chunk=4, params={"m_chi": M_CHI, "m_ZD": M_ZD})
+    ten = contour_mod.omega_grid(make_model_at, a, e, chunk=4, params={"m_chi": M_CHI, "m_ZD": M_ZD})
     np.testing.assert_allclose(ten.omega_h2, grid.omega_h2[2:4, 3:5], rtol=3e-3)
-    twenty = contour.omega_grid(make_model_at, a, e, chunk=4, params={"m_chi": 2.0 * M_CHI, "m_ZD": 2.0 * M_ZD})
+    twenty = contour_mod.omega_grid(make_model_at, a, e, chunk=4, params={"m_chi": 2.0 * M_CHI, "m_ZD": 2.0 * M_ZD})
     assert float(twenty.m_chi) == 2.0 * M_CHI and np.all(twenty.ok)
-    assert contour._batched_solver(make_model_at, ten.config, 4)._cache_size() == 1
+    assert contour_mod._batched_solver(make_model_at, ten.config, 4)._cache_size() == 1
     one = solve_mod.solve(make_model_at(a[1], e[0], 2.0 * M_CHI, 2.0 * M_ZD), ten.config)
     np.testing.assert_allclose(twenty.omega_h2[1, 0], float(one.omega_h2), rtol=3e-3)
     assert abs(twenty.omega_h2[1, 0] / ten.omega_h2[1, 0] - 1.0) > 0.01  # the mass did change the point
     with pytest.raises(ValueError, match="params"):
-        contour.omega_grid(make_model_at, a, e, params={"m_chi": float("nan"), "m_ZD": M_ZD})
+        contour_mod.omega_grid(make_model_at, a, e, params={"m_chi": float("nan"), "m_ZD": M_ZD})
 
 
 @pytest.mark.parametrize(
@@ -203,7 +205,7 @@ def test_params_share_one_compilation_across_masses(grid):
 )
 def test_omega_grid_rejects_bad_axes(alpha_d, epsilon, match):
     with pytest.raises(ValueError, match=match):
-        contour.omega_grid(make_model, alpha_d, epsilon)
+        contour_mod.omega_grid(make_model, alpha_d, epsilon)
 
 
 def test_omega_grid_rejects_bad_model_and_config():
@@ -211,11 +213,11 @@ def test_omega_grid_rejects_bad_model_and_config():
         return SecludedDirac(m_chi=M_CHI, m_ZD=2.0 * M_CHI, alpha_D=alpha_d, epsilon=epsilon)
 
     with pytest.raises(ValueError, match="m_ZD"):
-        contour.omega_grid(heavy_dark_photon, [1e-6, 1e-5], [1e-9, 1e-8])
+        contour_mod.omega_grid(heavy_dark_photon, [1e-6, 1e-5], [1e-9, 1e-8])
     with pytest.raises(ValueError, match="n_save"):
-        contour.omega_grid(make_model, [1e-6, 1e-5], [1e-9, 1e-8], config=contour.contour_config(n_save=0))
+        contour_mod.omega_grid(make_model, [1e-6, 1e-5], [1e-9, 1e-8], config=contour_mod.contour_config(n_save=0))
     with pytest.raises(ValueError, match="chunk"):
-        contour.omega_grid(make_model, [1e-6, 1e-5], [1e-9, 1e-8], chunk=0)
+        contour_mod.omega_grid(make_model, [1e-6, 1e-5], [1e-9, 1e-8], chunk=0)
 
 
 # --- definitions on analytic grids (no solves) -------------------------------------------------------
@@ -226,11 +228,11 @@ def _synthetic_grid(alpha_d, epsilon, omega, status=None):
     status = np.zeros(shape, dtype=np.int32) if status is None else status
     omega = np.where(status == 0, omega, np.nan)
     ratio = np.full(shape, 0.5)
-    return contour.OmegaGrid(
+    return contour_mod.OmegaGrid(
         alpha_D=alpha_d, epsilon=epsilon, omega_h2=omega, status=status, num_steps=np.zeros(shape, dtype=np.int64),
         x_dec=np.full(shape, 20.0), t_hs_over_t_dec=np.where(status == 0, ratio, np.nan), t_hs_over_t_end=ratio,
         x=np.geomspace(1e-3, 1e4, 4), y=np.ones(shape + (4,)), t_hs_over_t=np.ones(shape + (4,)),
-        m_chi=M_CHI, model_name="synthetic", config=contour.contour_config(),
+        m_chi=M_CHI, model_name="synthetic", config=contour_mod.contour_config(),
     )
 
 
@@ -240,7 +242,7 @@ def test_crossings_exact_for_a_power_law_and_holes_for_failed_points():
     (status != 0) removes only the crossings on its edges."""
     alpha_d, epsilon = np.geomspace(1e-8, 1e-4, 9), np.geomspace(1e-11, 1e-7, 7)
     omega = 0.12 * (epsilon[None, :] / 1e-9) ** 2 * (alpha_d[:, None] / 1e-6)
-    relic = contour.relic_contour(_synthetic_grid(alpha_d, epsilon, omega))
+    relic = contour_mod.relic_contour(_synthetic_grid(alpha_d, epsilon, omega))
     assert len(relic) > 8
     np.testing.assert_allclose(relic.alpha_D * relic.epsilon**2, 1e-24, rtol=1e-10)
     np.testing.assert_allclose(relic.dln_omega_dln_eps, 2.0, rtol=1e-10)
@@ -250,7 +252,7 @@ def test_crossings_exact_for_a_power_law_and_holes_for_failed_points():
     # a failed point next to the line: no exception, fewer points, the rest unchanged
     status = np.zeros(omega.shape, dtype=np.int32)
     status[4, 3] = solve_mod.STATUS_MAX_STEPS
-    holed = contour.relic_contour(_synthetic_grid(alpha_d, epsilon, omega, status))
+    holed = contour_mod.relic_contour(_synthetic_grid(alpha_d, epsilon, omega, status))
     assert 0 < len(holed) < len(relic)
     np.testing.assert_allclose(holed.alpha_D * holed.epsilon**2, 1e-24, rtol=1e-10)
 
@@ -275,7 +277,7 @@ def _overshoot_plateau_fall(epsilon, a_p=3.6e-4, bump=0.08):
 
 def test_floor_is_the_plateau_beyond_an_overshoot():
     epsilon = np.geomspace(1e-8, 1e-1, 71)  # 10 per decade
-    floor = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=0.01)
+    floor = floor_mod.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=0.01)
     assert floor.method == "plateau" and floor.n_plateau >= 3 and floor.spread < 1e-3
     np.testing.assert_allclose(floor.alpha_D_TF, 3.6e-4, rtol=2e-4)
     assert 3e-5 <= floor.plateau_range[0] < floor.epsilon_plateau < floor.plateau_range[1] <= 2e-2
@@ -284,33 +286,33 @@ def test_floor_is_the_plateau_beyond_an_overshoot():
     eps_tf_exact = 3e-6 * math.exp(math.sqrt(2.0 * math.log(0.08 / math.log(1.01))))
     np.testing.assert_allclose(floor.epsilon_TF, eps_tf_exact, rtol=0.02)
     # a reference alpha_D^TF 0.5% higher: the band reaches further up the overshoot, epsilon_TF falls
-    lower = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=0.01,
+    lower = floor_mod.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=0.01,
                                          alpha_reference=3.6e-4 * 1.005)
     assert lower.method == "reference" and lower.epsilon_TF < floor.epsilon_TF
     # a coarse epsilon axis (2.6 columns per decade: no one-decade window holds three points on
     # the plateau) still finds the plateau, not the leak-in branch
-    coarse = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, np.geomspace(1e-8, 1e-1, 19)))
+    coarse = floor_mod.thermalization_floor(_floor_grid(_overshoot_plateau_fall, np.geomspace(1e-8, 1e-1, 19)))
     assert coarse.method == "plateau" and coarse.n_plateau >= 3
     np.testing.assert_allclose(coarse.alpha_D_TF, 3.6e-4, rtol=2e-3)
     # a plateau that the grid does not reach: the flattest window, flagged
-    short = contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon[:31]))  # eps <= 1e-5
+    short = floor_mod.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon[:31]))  # eps <= 1e-5
     assert short.method == "flattest" and short.spread > 0.01
     with pytest.raises(ValueError, match="tolerance"):
-        contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=1.5)
+        floor_mod.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), tolerance=1.5)
     with pytest.raises(ValueError, match="window_decades"):
-        contour.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), window_decades=0.0)
+        floor_mod.thermalization_floor(_floor_grid(_overshoot_plateau_fall, epsilon), window_decades=0.0)
 
 
 def test_floor_of_a_monotone_approach_and_epsilon_min_refinement():
     """A monotone approach to a plateau (no overshoot): alpha_D^TF is the top decade's median;
     a steady slope k = 0.02 has no plateau flat to 1% in any decade ("flattest")."""
     epsilon = np.geomspace(1e-8, 1e-4, 41)
-    floor = contour.thermalization_floor(
+    floor = floor_mod.thermalization_floor(
         _floor_grid(lambda e: math.log(4e-4) - 0.5 * np.exp(-np.log(e / 1e-8)), epsilon))
     assert floor.method == "plateau"
     np.testing.assert_allclose(floor.alpha_D_TF, 4e-4, rtol=3e-4)  # median at eps ~ 3e-5: 0.5 e^-u = 1.7e-4
     np.testing.assert_allclose(floor.epsilon_TF, 0.5e-8 / -math.log(0.99), rtol=0.03)  # 0.5 e^-u = 0.01
-    sloped = contour.thermalization_floor(_floor_grid(lambda e: math.log(4e-4) + 0.02 * np.log(e / 1e-6), epsilon))
+    sloped = floor_mod.thermalization_floor(_floor_grid(lambda e: math.log(4e-4) + 0.02 * np.log(e / 1e-6), epsilon))
     assert sloped.method == "flattest"
     # the flattest window is the shortest one allowed, 0.9 decade: spread ~ 0.02 x 0.9 ln 10
     np.testing.assert_allclose(sloped.spread, 0.02 * 0.9 * math.log(10.0), rtol=0.05)
@@ -319,13 +321,13 @@ def test_floor_of_a_monotone_approach_and_epsilon_min_refinement():
     epsilon = np.geomspace(1e-11, 1e-7, 9)
     a, e = alpha_d[:, None], epsilon[None, :]
     omega = 0.12 * np.where(a < 1e-5, (e / 1e-9) ** 2 * (a / 1e-5), (e / 1e-9) ** 2 / (a / 1e-5))
-    relic = contour.relic_contour(_synthetic_grid(alpha_d, epsilon, omega))
-    eps_min, alpha_at_min = contour.epsilon_min(relic, refine=False)
+    relic = contour_mod.relic_contour(_synthetic_grid(alpha_d, epsilon, omega))
+    eps_min, alpha_at_min = contour_mod.epsilon_min(relic, refine=False)
     assert eps_min >= 1e-9 and math.isclose(eps_min, 1e-9, rel_tol=1e-10)
-    refined = contour.epsilon_min(relic)
+    refined = contour_mod.epsilon_min(relic)
     assert refined[0] <= eps_min
     with pytest.raises(ValueError, match="no points"):
-        contour.epsilon_min(relic.select(np.zeros(len(relic), dtype=bool)))
+        contour_mod.epsilon_min(relic.select(np.zeros(len(relic), dtype=bool)))
 
 
 def test_decoupling_point_definition():
@@ -336,26 +338,26 @@ def test_decoupling_point_definition():
     y_re = 1e-11 * (1.0 + 5.0 * np.exp(-((np.log(x) - np.log(3.0)) ** 2)))
     ratio = np.linspace(0.01, 1.0, 48)
     ys = np.stack([y_fo, y_re, np.full(48, np.nan)])
-    x_dec, r_dec = contour.decoupling_point(np.broadcast_to(x, ys.shape), ys, np.broadcast_to(ratio, ys.shape))
+    x_dec, r_dec = contour_mod.decoupling_point(np.broadcast_to(x, ys.shape), ys, np.broadcast_to(ratio, ys.shape))
     for row, (xd, rd) in enumerate(zip(x_dec[:2], r_dec[:2])):
-        within = np.abs(ys[row] / ys[row, -1] - 1.0) <= contour.DECOUPLING_RTOL
+        within = np.abs(ys[row] / ys[row, -1] - 1.0) <= contour_mod.DECOUPLING_RTOL
         k = int(np.flatnonzero(~within)[-1]) + 1
         assert xd == x[k] and rd == ratio[k]
         assert np.all(within[k:]) and not within[k - 1]
     assert 150.0 < x_dec[0] < 300.0
     assert np.isnan(x_dec[2]) and np.isnan(r_dec[2])
     with pytest.raises(ValueError, match="equal shapes"):
-        contour.decoupling_point(x, y_fo[:-1], ratio)
+        contour_mod.decoupling_point(x, y_fo[:-1], ratio)
 
 
 def test_floor_in_mzd_plane_mapping():
-    plane = contour.floor_in_mzd_plane([10.0, 1.0], [3e-10, 1e-9], [1.7e-6, 4e-6], ratio=10.0)
+    plane = floor_mod.floor_in_mzd_plane([10.0, 1.0], [3e-10, 1e-9], [1.7e-6, 4e-6], ratio=10.0)
     np.testing.assert_allclose(plane.m_ZD, [0.1, 1.0])  # sorted by mass
     np.testing.assert_allclose(plane.epsilon_min, [1e-9, 3e-10])
-    hyper = contour.floor_in_mzd_plane([10.0], [3e-10], [1.7e-6], ratio=100.0, hypercharge=True)
+    hyper = floor_mod.floor_in_mzd_plane([10.0], [3e-10], [1.7e-6], ratio=100.0, hypercharge=True)
     assert hyper.epsilon_TF[0] > 1.7e-6  # eps_Y = eps / cos(theta_W)
     with pytest.raises(ValueError, match="ratio"):
-        contour.floor_in_mzd_plane([10.0], [3e-10], [1.7e-6], ratio=0.5)
+        floor_mod.floor_in_mzd_plane([10.0], [3e-10], [1.7e-6], ratio=0.5)
     with pytest.raises(ValueError, match="equal length"):
-        contour.floor_in_mzd_plane([10.0, 1.0], [3e-10], [1.7e-6], ratio=10.0)
+        floor_mod.floor_in_mzd_plane([10.0, 1.0], [3e-10], [1.7e-6], ratio=10.0)
     assert dataclasses.is_dataclass(plane)

@@ -2,9 +2,9 @@
 
 Omega h^2 (``solve.solve_unchecked``): ``jax.jacfwd`` needs the ODE solve's
 ``adjoint="forward"`` (or "direct"); ``jax.grad`` needs ``"recursive"`` (or "direct").
-The thermal target (``lines.thermal_target_unchecked``): ``jax.jacfwd`` through the Newton
+The thermal target (``relic.target.thermal_target_unchecked``): ``jax.jacfwd`` through the Newton
 root find uses the implicit function theorem (``optimistix.ImplicitAdjoint``); the solves
-inside are forward-mode (``lines.target_config``).
+inside are forward-mode (``relic.target.target_config``).
 
 Parameters theta = (m_chi [GeV], alpha_D, ratio = m_A / m_chi, delta, epsilon); delta only
 enters the pseudo-Dirac model (its derivative is exactly zero otherwise).
@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 
 import qedm_jax  # noqa: F401
-from qedm_jax import lines
+from qedm_jax.relic import target as target_mod
 from qedm_jax import solve as solve_mod
 from qedm_jax.models import BC2
 
@@ -70,11 +70,11 @@ def omega_fn(species, adjoint):
 
 
 def target_fn(species):
-    config = solve_mod.SolverConfig(**TIGHT)  # lines.target_config makes it forward-mode
+    config = solve_mod.SolverConfig(**TIGHT)  # target_mod.target_config makes it forward-mode
 
     def epsilon(theta):
         point = model_at(theta, species)
-        return lines.thermal_target_unchecked(point, 0.12, config, rtol=TARGET_ROOT_RTOL)[0]
+        return target_mod.thermal_target_unchecked(point, 0.12, config, rtol=TARGET_ROOT_RTOL)[0]
 
     return epsilon
 

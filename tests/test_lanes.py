@@ -47,7 +47,7 @@ def test_thermalized_queue_equals_diffeqsolve(n_lanes):
 def test_two_temperature_queue_and_trajectory():
     """Secluded points (freeze-in, floor, freeze-out) on 2 lanes: Omega h^2, T_hs/T and the
     saved trajectory (dense interpolation at SaveAt ts) agree with diffeqsolve."""
-    from qedm_jax.contour import contour_config
+    from qedm_jax.relic.contour import contour_config
 
     config = contour_config(n_save=8)
 

@@ -73,7 +73,7 @@ def test_plot_bc2_warns_off_benchmark_and_rejects_bad_input():
 
 def synthetic_contour(m_chi: float, scale: float = 1.0):
     """A RelicContour-shaped object: freeze-in branch, epsilon_min, leak-in, then a plateau."""
-    from qedm_jax import contour
+    from qedm_jax.relic import contour as contour_mod
 
     eps = np.array([3e-9, 1e-9, 4e-10, 3e-10, 8e-10, 1e-8, 1e-7, 1e-6, 3e-6, 1e-5]) * scale
     alpha = np.array([1e-7, 1e-6, 5e-6, 1.2e-5, 8e-5, 1.4e-4, 1.9e-4, 3.6e-4, 3.9e-4, 3.85e-4]) * m_chi / 10.0
@@ -81,19 +81,20 @@ def synthetic_contour(m_chi: float, scale: float = 1.0):
     slope = np.array([-2.0, -2.0, -2.4, -8.0, 0.5, 0.16, 0.18, 0.16, 0.01, -0.01])
     regime = np.array(["freeze-in"] * 4 + ["reannihilation", "leak-in", "leak-in", "leak-in",
                                            "secluded freeze-out", "secluded freeze-out"])
-    return contour.RelicContour(alpha_D=alpha, epsilon=eps, direction=np.array(["epsilon"] * 10),
-                                dln_omega_dln_eps=-slope * s_alpha, dln_omega_dln_alpha=s_alpha, slope=slope,
-                                t_hs_over_t_dec=np.geomspace(7e-3, 0.7, 10), regime=regime, omega_h2=0.12,
-                                m_chi=m_chi)
+    return contour_mod.RelicContour(alpha_D=alpha, epsilon=eps, direction=np.array(["epsilon"] * 10),
+                                    dln_omega_dln_eps=-slope * s_alpha, dln_omega_dln_alpha=s_alpha, slope=slope,
+                                    t_hs_over_t_dec=np.geomspace(7e-3, 0.7, 10), regime=regime, omega_h2=0.12,
+                                    m_chi=m_chi)
 
 
 def test_plot_contours_and_plateaus(tmp_path):
-    from qedm_jax import contour
+    from qedm_jax.relic import contour as contour_mod
+    from qedm_jax.relic import floor as floor_mod
 
-    contours = [synthetic_contour(1.0), synthetic_contour(10.0, 2.0), contour.RelicContour(
+    contours = [synthetic_contour(1.0), synthetic_contour(10.0, 2.0), contour_mod.RelicContour(
         *(np.zeros(0),) * 2, np.zeros(0, dtype=str), *(np.zeros(0),) * 4, np.zeros(0, dtype=str), 0.12, 100.0)]
-    floors = [contour.thermalization_floor(c) if len(c) else None for c in contours]
-    eps_mins = [contour.epsilon_min(c) if len(c) else None for c in contours]
+    floors = [floor_mod.thermalization_floor(c) if len(c) else None for c in contours]
+    eps_mins = [contour_mod.epsilon_min(c) if len(c) else None for c in contours]
     out = tmp_path / "contours.png"
     fig = plotting.plot_contours(contours, out=out, eps_mins=eps_mins, floors=floors)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
@@ -109,7 +110,7 @@ def test_plot_contours_and_plateaus(tmp_path):
     top = fig.axes[0]
     y = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in top.get_lines()
                         if line.get_label().startswith("$m")])
-    # alpha_D / alpha_D^TF on the freeze-out branch: alpha_D^TF is the plateau (contour.thermalization_floor),
+    # alpha_D / alpha_D^TF on the freeze-out branch: alpha_D^TF is the plateau (floor.thermalization_floor),
     # which a leak-in overshoot may exceed by a few per cent (here 1.3% at the synthetic maximum)
     assert np.all(y > 0.0) and np.max(y) <= 1.05
     with pytest.raises(ValueError, match="one entry per contour"):
@@ -137,14 +138,14 @@ def test_plot_floor_two_ratios_and_bc2_lines(tmp_path):
 
 
 def test_plot_plateaus_with_a_given_floor_and_note():
-    """A refined floor (``cli.load_floors``) normalises the plateau view; epsilon_TF sits on the band edge
+    """A refined floor (``qedm_jax.load_floors``) normalises the plateau view; epsilon_TF sits on the band edge
     the curve crosses there (from above after the synthetic overshoot); the note is a second title line."""
     import dataclasses
 
-    from qedm_jax import contour
+    from qedm_jax.relic import floor as floor_mod
 
     relic = synthetic_contour(10.0)
-    own = contour.thermalization_floor(relic)
+    own = floor_mod.thermalization_floor(relic)
     given = dataclasses.replace(own, alpha_D_TF=3.8e-4, epsilon_TF=2.5e-6)  # the curve: 3.85e-4 there
     fig = plotting.plot_plateaus([relic], [given], note="refined floor grid (floor.csv)")
     top, bottom = fig.axes

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import qedm_jax
-from qedm_jax import lines
+from qedm_jax.relic import target as target_mod
 from qedm_jax.models import BC2, y_bc2
 
 from .tolerances import PSEUDO_DIRAC_LIMIT_RTOL, TARGET_OMEGA_RTOL
@@ -61,4 +61,4 @@ def test_bad_mass_raises_before_tracing():
     with pytest.raises(ValueError, match="m_chi"):
         qedm_jax.thermal_target(lambda m: BC2(m_chi=m, m_A=3 * m, alpha_D=0.1, epsilon=1e-3), jnp.array([0.1, -1.0]))
     with pytest.raises(ValueError, match="omega_h2"):
-        lines.thermal_target(lambda m: BC2(m_chi=m, m_A=3 * m, alpha_D=0.1, epsilon=1e-3), MASSES, omega_h2=0.0)
+        target_mod.thermal_target(lambda m: BC2(m_chi=m, m_A=3 * m, alpha_D=0.1, epsilon=1e-3), MASSES, omega_h2=0.0)

@@ -10,7 +10,7 @@ import pytest
 
 import qedm_jax  # noqa: F401
 from qedm_jax import constants as c
-from qedm_jax import lines, sm, thermal
+from qedm_jax import sm, thermal
 from qedm_jax import solve as solve_mod
 from qedm_jax.models.reference import ConstantSigmaV
 from qedm_jax.models.secluded import SecludedDirac
@@ -23,7 +23,7 @@ from .tolerances import (
 )
 
 M_CHI = 10.0  # GeV; m_ZD = m_chi / 10 (seed 003 Fig. 2)
-CONFIG = lines.two_temperature_config(x_end=1.0e3)
+CONFIG = solve_mod.two_temperature_config(x_end=1.0e3)
 
 
 def _point(alpha_d, epsilon):
@@ -119,7 +119,7 @@ def test_plateau_alpha_d_close_to_one_temperature_value(batch_solve):
     value with <sigma v> = pi alpha_D^2 / m_chi^2 (issue 3). Omega ~ alpha_D^-2 there, so
     alpha_D^TF = alpha_D sqrt(Omega(alpha_D) / 0.12) from solves bracketing the root.
 
-    The plateau spans epsilon ~ 1e-4 .. 1e-2 at 10 GeV (contour.thermalization_floor docstring):
+    The plateau spans epsilon ~ 1e-4 .. 1e-2 at 10 GeV (relic.floor.thermalization_floor docstring):
     below it the leak-in overshoot (+8% at epsilon = 3e-6), above it chi chibar -> f fbar. On it
     alpha_D lies ~3.3% BELOW the one-temperature value, as an independent calculation found
     (~3.5%): the hidden sector decouples from the SM before chi freezes out and, since Z_D

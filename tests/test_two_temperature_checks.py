@@ -6,18 +6,18 @@ NOT depend on, and the hidden sector's energy and number bookkeeping (issue 3).
    solver tolerances: Omega h^2 within 1% on the freeze-in branch, near epsilon_min and on the
    secluded-freeze-out plateau.
 2. The start temperature T0 = m_chi / x0 (physical, seed 003 Sec. 2.3): the freeze-in line
-   (``lines.freeze_in_epsilon_unchecked``) and epsilon_min (``contour.relic_contour`` and
-   ``contour.epsilon_min`` on a 3 x 3 grid around it) move by < 1% from x0 = 1e-3 to 1e-4, at
-   m_chi = 10 GeV (Z -> chi chibar matters) and 1 GeV (m_ZD = m_chi / 10).
+   (``relic.freeze_in.freeze_in_line``) and epsilon_min (``relic.contour.relic_contour`` and
+   ``relic.contour.epsilon_min`` on a 3 x 3 grid around it) move by < 1% from x0 = 1e-3 to 1e-4,
+   at m_chi = 10 GeV (Z -> chi chibar matters) and 1 GeV (m_ZD = m_chi / 10).
 3. With depletion off, the saved trajectory (x, Y, T'/T) must satisfy the energy equation
    d(a^3 rho_HS)/dt = a^3 (C_rho - 3 H P_HS) and the number equation with C = production only,
    integrated here independently with scipy (``_two_temperature_helpers``).
 
 Cost (2 CPU cores): seven compilations of ~20 s. One ``jax.jit(jax.vmap(solve))`` per config for
-the grids and contour points (~3 s per batch of 24); the few points of
-``freeze_in_epsilon_unchecked`` and of the init_scale variants run under an eager ``jax.vmap``
-(``_two_temperature_helpers.solve_points``), where only ``diffeqsolve`` is compiled, so that the
-two solves of the freeze-in line, and the two init_scale variants, share one compilation.
+the grids and contour points (~3 s per batch of 24); the init_scale variants run under an eager
+``jax.vmap`` (``_two_temperature_helpers.solve_points``), where only ``diffeqsolve`` is compiled,
+so that they share one compilation; the freeze-in line (``relic.freeze_in.freeze_in_line``, a
+host-side secant through ``grids.scan``) compiles once per start x0.
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ import numpy as np
 import pytest
 
 import qedm_jax  # noqa: F401  (enables float64)
-from qedm_jax import contour, lines, sm, thermal
+from qedm_jax import sm, thermal
 from qedm_jax import solve as solve_mod
+from qedm_jax.models.family import SecludedFamily
+from qedm_jax.relic import contour as contour_mod
+from qedm_jax.relic import freeze_in as freeze_in_mod
 from qedm_jax.models.secluded import SecludedDirac
 
 from . import _two_temperature_helpers as helpers
@@ -52,7 +55,7 @@ BOOKKEEPING_RTOL = 1.0e-3
 HEAVY = (10.0, 1.0)  # (m_chi, m_ZD) [GeV]; m_chi = 10 m_ZD (seed 003 Fig. 2)
 LIGHT = (1.0, 0.1)
 BATCH = 24  # grids around epsilon_min at both masses + the contour points, one jit call
-BASE = contour.contour_config()  # x0 = 1e-3 (T0 = 1000 m_chi), x_end = 1e4, rtol 1e-5, atol 1e-7
+BASE = contour_mod.contour_config()  # x0 = 1e-3 (T0 = 1000 m_chi), x_end = 1e4, rtol 1e-5, atol 1e-7
 X0_LOW = 1.0e-4
 
 # Points on the relic contour (Omega h^2 ~ 0.12; from 11 x 11 grids of this solver), per regime
@@ -71,26 +74,36 @@ MIN_GRIDS = {
     LIGHT: (np.array([1.2e-6, 2.1e-6, 3.6e-6]), np.array([1.4e-9, 1.8e-9, 2.3e-9])),
 }
 # freeze-in line: reference points on the branch (alpha_D small enough that Omega ~ eps^2 alpha_D
-# holds to 1e-3), solved at rtol 1e-7. freeze_in_epsilon_unchecked accepts its check solve only
-# within |ln(Omega / 0.12)| < 1e-3, which is the solver noise at the default rtol 1e-5 (Omega /
-# eps^2 scatters by +-1e-3 under 1e-4 changes of eps): at 1e-5 the line failed with status 4 in
-# two runs of six (10 GeV, x0 = 1e-4: Omega = 0.1198 at epsilon_FI).
+# holds to 1e-3; the epsilon is the root found before, kept for the record), solved at rtol 1e-7
+# (``relic.freeze_in.freeze_in_config``): the secant accepts a root only within
+# |ln(Omega / 0.12)| < 1e-3, which is the solver noise at the default rtol 1e-5 (Omega / eps^2
+# scatters by +-1e-3 under 1e-4 changes of eps).
 FREEZE_IN_REFERENCE = [(*HEAVY, 1.0e-7, 3.376e-9), (*LIGHT, 1.0e-9, 7.23e-8)]
-FREEZE_IN_CONFIG = lines.two_temperature_config(x_end=1.0e3, rtol=1.0e-7, atol=1.0e-9)
+FREEZE_IN_FAMILY = SecludedFamily(ratio=10.0)  # m_ZD = m_chi / 10 at both masses
+FREEZE_IN_CONFIG = freeze_in_mod.freeze_in_config(BASE.x0, x_end=1.0e3)  # rtol 1e-7, atol 1e-9
+#: freeze-in branch: d ln Omega / d ln epsilon between epsilon_FI / 3 and epsilon_FI is 2 (Omega ~
+#: eps^2 alpha_D, no back-reaction), to the freeze-in scaling budget (tests/tolerances.py, 1%)
+FREEZE_IN_SLOPE_RTOL = 0.01
 
 
 def _columns(points):
     return tuple(np.array(v) for v in zip(*points))
 
 
-def _freeze_in(model, config):
-    return lines.freeze_in_epsilon_unchecked(model, config=config)
+def _freeze_in(x0):
+    """The freeze-in line at each reference point (one call per point: alpha_D differs), start x0:
+    ``(epsilon_FI, Omega h^2 at it, status, d ln Omega / d ln epsilon)``, shape (2,) each."""
+    config = dataclasses.replace(FREEZE_IN_CONFIG, x0=x0)
+    found = [freeze_in_mod.freeze_in_line(FREEZE_IN_FAMILY, m_chi, alpha_d, config=config)
+             for m_chi, _, alpha_d, _ in FREEZE_IN_REFERENCE]
+    return tuple(np.concatenate([getattr(line, name) for line in found])
+                 for name in ("epsilon", "omega_h2", "status", "slope"))
 
 
 def _line_run(x0):
     """Grids around epsilon_min (both masses) + the contour points in one batch at BASE, and the
     freeze-in line at FREEZE_IN_CONFIG, both with start x0: ``(grids {masses: OmegaGrid},
-    contour-point Solution, freeze-in (epsilon_FI, Omega, status))``."""
+    contour-point Solution, freeze-in (epsilon_FI, Omega, status, slope))``."""
     config = dataclasses.replace(BASE, x0=x0)
     columns = [helpers.grid_columns(*masses, *MIN_GRIDS[masses]) for masses in (HEAVY, LIGHT)]
     columns.append(_columns(CONTOUR_POINTS.values()))
@@ -100,10 +113,7 @@ def _line_run(x0):
                                              masses[0], *MIN_GRIDS[masses])
              for i, masses in enumerate((HEAVY, LIGHT))}
     points = helpers.take(solution, slice(sizes[2], sizes[3]))
-    # eager: the two solves inside freeze_in_epsilon_unchecked share one diffeqsolve compilation
-    freeze_in = helpers.solve_points(dataclasses.replace(FREEZE_IN_CONFIG, x0=x0), *_columns(FREEZE_IN_REFERENCE),
-                                     function=_freeze_in, eager=True)
-    return grids, points, freeze_in
+    return grids, points, _freeze_in(x0)
 
 
 @pytest.fixture(scope="module")
@@ -177,12 +187,16 @@ def test_omega_insensitive_to_solver_tolerances(base_run):
 
 def test_freeze_in_line_insensitive_to_start_temperature(base_run, low_x0_run):
     """epsilon_FI at x0 = 1e-4 (T0 = 1e4 m_chi) vs 1e-3: within 1% at 10 GeV and 1 GeV. The
-    production is IR dominated (Gamma_n / (H s) ~ 1/T above the Z pole)."""
-    eps_base, omega_base, status_base = base_run[2]
-    eps_low, omega_low, status_low = low_x0_run[2]
+    production is IR dominated (Gamma_n / (H s) ~ 1/T above the Z pole). On the line Omega h^2 is
+    0.12 within 1e-3 and Omega ~ epsilon^2 alpha_D (slope 2)."""
+    eps_base, omega_base, status_base, slope_base = base_run[2]
+    eps_low, omega_low, status_low, slope_low = low_x0_run[2]
     assert np.all(status_base == solve_mod.STATUS_OK) and np.all(status_low == solve_mod.STATUS_OK)
     print("epsilon_FI x0=1e-3:", eps_base, "x0=1e-4:", eps_low, "change", _relative(eps_low, eps_base))
+    print("d ln Omega / d ln epsilon x0=1e-3:", slope_base, "x0=1e-4:", slope_low)
     np.testing.assert_allclose(omega_base, 0.12, rtol=1e-3)
+    np.testing.assert_allclose(omega_low, 0.12, rtol=1e-3)
+    np.testing.assert_allclose(np.concatenate([slope_base, slope_low]), 2.0, rtol=FREEZE_IN_SLOPE_RTOL)
     np.testing.assert_allclose(eps_low, eps_base, rtol=INSENSITIVITY_RTOL)
 
 
@@ -195,8 +209,8 @@ def test_epsilon_min_insensitive_to_start_temperature(base_run, low_x0_run):
         for grids, _, _ in (base_run, low_x0_run):
             grid = grids[masses]
             assert np.all(grid.ok), (masses, grid.status)
-            contour_ = contour.relic_contour(grid)
-            eps_min, alpha_min = contour.epsilon_min(contour_)
+            contour_ = contour_mod.relic_contour(grid)
+            eps_min, alpha_min = contour_mod.epsilon_min(contour_)
             # a true minimum inside the grid: not on its edge rows
             assert grid.alpha_D[0] < alpha_min < grid.alpha_D[-1], (masses, alpha_min)
             found.append(eps_min)
@@ -220,7 +234,8 @@ def test_contour_points_under_start_temperature(base_run, low_x0_run):
 
 # --- 3. energy and number bookkeeping with depletion off ---------------------------------------
 
-BOOKKEEPING_CONFIG = lines.two_temperature_config(depletion=False, x_end=1.0e3, n_save=61, rtol=1.0e-8, atol=1.0e-10)
+BOOKKEEPING_CONFIG = solve_mod.two_temperature_config(depletion=False, x_end=1.0e3, n_save=61, rtol=1.0e-8,
+                                                    atol=1.0e-10)
 BOOKKEEPING_POINTS = [(*HEAVY, 1.0e-7, 1.0e-9), (*LIGHT, 1.0e-7, 1.0e-9)]
 
 

@@ -1,13 +1,11 @@
-"""Relic contour in the (alpha_D, epsilon) plane, its regimes, epsilon_min and the
-thermalization floor (seed 003 Sec. 2.3, Figs. 2-3; DESIGN.md "Derived curves").
+"""Relic contour in the (alpha_D, epsilon) plane, its regimes and epsilon_min (seed 003
+Sec. 2.3, Fig. 2; DESIGN.md "Derived curves").
 
-Pipeline::
+Pipeline (the thermalization floor read off a contour is ``qedm_jax.relic.floor``)::
 
-    grid = omega_grid(make_model, alpha_D, epsilon)       # two-temperature solves, vmapped
+    grid = omega_grid(make_model, alpha_D, epsilon)       # two-temperature solves, lane queue
     contour = relic_contour(grid)                          # Omega h^2 = 0.12 crossings + regimes
     eps_min, alpha_at_min = epsilon_min(contour)
-    floor = thermalization_floor(contour)                  # alpha_D^TF, epsilon_TF
-    floor_in_mzd_plane(m_chi, eps_min, floor.epsilon_TF, ratio=10.0)   # seed 003 Fig. 3
 
 Everything after ``omega_grid`` is numpy post-processing of the grid (no solves), so
 definitions can be changed without recomputing. ``epsilon`` is the package's photon-like
@@ -30,29 +28,24 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import constants as c
-from . import lanes
-from . import solve as solve_mod
-from .lines import two_temperature_config
-from .models.base import AbstractModel
+from .. import constants as c
+from .. import lanes
+from .. import solve as solve_mod
+from ..models.base import AbstractModel
 
 __all__ = [
     "CONTOUR_N_SAVE",
     "DECOUPLING_RTOL",
     "DEFAULT_CHUNK",
-    "PLATEAU_WINDOW_DECADES",
+    "DEFAULT_LANES",
     "REGIMES",
     "OmegaGrid",
     "RelicContour",
-    "ThermalizationFloor",
-    "FloorInMzdPlane",
     "contour_config",
     "decoupling_point",
     "omega_grid",
     "relic_contour",
     "epsilon_min",
-    "thermalization_floor",
-    "floor_in_mzd_plane",
 ]
 
 #: saved trajectory points per solve (log-spaced in x) used to locate the decoupling point
@@ -73,14 +66,12 @@ REGIMES = ("freeze-in", "reannihilation", "leak-in", "secluded freeze-out", "unc
 _K_REANNIHILATION = 0.5  # k above this: steep, reannihilation (k = +inf at epsilon_min)
 _K_FLAT = 0.05  # |k| below this: epsilon-independent (secluded freeze-out / plateau)
 _T_RATIO_THERMALIZED = 0.5  # T_hs/T at decoupling above this: hidden sector (nearly) thermalized
-#: width in decades of epsilon of the window in which ``thermalization_floor`` looks for the plateau
-PLATEAU_WINDOW_DECADES = 1.0
 
 
 def contour_config(**kwargs) -> solve_mod.SolverConfig:
     """The two-temperature settings used by ``omega_grid`` when none are given.
 
-    ``lines.two_temperature_config`` (start at x0 = 1e-3) with ``x_end = 1e4`` and
+    ``solve.two_temperature_config`` (start at x0 = 1e-3) with ``x_end = 1e4`` and
     ``n_save = CONTOUR_N_SAVE`` trajectory points for the decoupling point. x_end: the yield
     still falls like ~x_f / x after freeze-out; at m_chi = 10 GeV, alpha_D = 3.5e-4 and
     epsilon = 1e-6-1e-4, stopping at x = 1e3 leaves Omega h^2 ~1% high, at 1e4 ~0.1% (and the
@@ -94,7 +85,7 @@ def contour_config(**kwargs) -> solve_mod.SolverConfig:
     """
     kwargs.setdefault("x_end", 1.0e4)
     kwargs.setdefault("n_save", CONTOUR_N_SAVE)
-    return two_temperature_config(**kwargs)
+    return solve_mod.two_temperature_config(**kwargs)
 
 
 # --- the grid of solves ---------------------------------------------------------------------------
@@ -549,7 +540,7 @@ def relic_contour(grid: OmegaGrid, omega_h2: float = c.OMEGA_H2_PLANCK) -> Relic
     )
 
 
-# --- epsilon_min and the thermalization floor --------------------------------------------------------
+# --- epsilon_min --------------------------------------------------------
 
 
 def epsilon_min(contour: RelicContour, refine: bool = True) -> tuple[float, float]:
@@ -598,229 +589,139 @@ def epsilon_min(contour: RelicContour, refine: bool = True) -> tuple[float, floa
     return eps, alpha
 
 
+
+
+# --- relic grids of a model family -------------------------------------------------------------------
+
+#: default alpha_D points of a relic grid
+GRID_N_ALPHA = 24
+#: default photon-like epsilon range of a relic grid: freeze-in (~1e-13) through the floor (seed 003
+#: Fig. 3) and the plateau (~1e-4 .. 1e-2) to the chi chibar -> f fbar fall above it
+EPSILON_RANGE = (1.0e-13, 0.1)
+#: default epsilon points of a relic grid: 3 per decade over EPSILON_RANGE, so that a one-decade
+#: plateau window holds 4 (24 x 37 = 888 two-temperature solves per mass)
+GRID_N_EPSILON = 37
+#: ODE step limit of a relic-grid solve
+GRID_MAX_STEPS = 8192
+
+
 @dataclasses.dataclass(frozen=True)
-class ThermalizationFloor:
-    """The thermalization floor of one relic contour (``thermalization_floor``).
+class GridBuilder:
+    """``make_model(alpha_D, epsilon, m_chi, ratio)`` of the relic grids of one model family, for
+    ``omega_grid(..., params={"m_chi": m, "ratio": r})``: m_chi and the family's mass ratio are
+    traced, so that the grids of every mass and ratio share one compilation per chunk size (the
+    equality and hash ignore the family's ratio).
 
     Attributes:
-        alpha_D_TF: alpha_D where the relic curve is epsilon-independent (the plateau).
-        epsilon_TF: the smallest epsilon beyond which alpha_D(epsilon) stays within
-            ``tolerance`` of alpha_D_TF up to the plateau (NaN when every freeze-out point
-            below the plateau is inside: the floor lies below the grid).
-        epsilon_plateau: geometric centre of the plateau window.
-        plateau_range: ``(lo, hi)`` epsilon of the first and last point of the plateau window.
-        method: ``"plateau"`` (the flattest window is flat to within ``tolerance``),
-            ``"flattest"`` (no window that flat on the grid: alpha_D_TF is the median of the
-            flattest one, judge it on ``plot_alpha_d_vs_epsilon``) or ``"reference"`` (given
-            value).
-        tolerance: relative band |alpha_D / alpha_D_TF - 1| used for epsilon_TF.
-        n_plateau: freeze-out points in the plateau window.
-        t_hs_over_t_dec: T_hs / T at decoupling at epsilon_TF (log-interpolated; NaN when
-            epsilon_TF is).
-        spread: relative spread (max - min) / alpha_D_TF of alpha_D over the plateau window:
-            how epsilon-independent the plateau really is.
+        family: ``ModelFamily``.
     """
 
-    alpha_D_TF: float
-    epsilon_TF: float
-    epsilon_plateau: float
-    plateau_range: tuple[float, float]
-    method: str
-    tolerance: float
-    n_plateau: int
-    t_hs_over_t_dec: float
-    spread: float
+    family: object
+
+    def __call__(self, alpha_D, epsilon, m_chi, ratio):
+        return self.family.point(m_chi, alpha_D, epsilon, ratio=ratio)
+
+    def _key(self):
+        return self.family.static_key()
+
+    def __eq__(self, other):
+        return isinstance(other, GridBuilder) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
 
 
-#: minimum number of contour points in a plateau window
-_PLATEAU_MIN_POINTS = 3
+@dataclasses.dataclass(frozen=True)
+class GridSettings:
+    """The (alpha_D, epsilon) grids of ``qedm contour`` and ``qedm floor`` (``check`` validates).
 
+    Attributes:
+        alpha_D_range: ``(lo, hi)`` of alpha_D for every mass, or None (the family's
+            ``default_alpha_range(m_chi)``).
+        n_alpha: alpha_D points (log-spaced), >= 2.
+        epsilon_range: ``(lo, hi)`` photon-like epsilon, 0 < lo < hi < 0.5.
+        n_epsilon: epsilon points (log-spaced), >= 2.
+        x0: start x = m_chi / T0 of the two-temperature solves, in (0, 1); None: the family's.
+        max_steps: ODE step limit per solve, >= 16.
+        chunk: points per compiled call, >= 1, or None (``DEFAULT_CHUNK`` or the grid size).
+    """
 
-def _flattest_window(ln_eps, ln_alpha, width):
-    """Indices (i, j) of the window ln_eps[i..j] with at least ``_PLATEAU_MIN_POINTS`` points and
-    the smallest spread of ln alpha (the first of equal ones), or None. The window starting at
-    point i holds the points up to ln_eps[i] + ``width``; where they span less than 0.9
-    ``width`` (points sparser than the window: a coarse epsilon axis) it extends to the first
-    point beyond 0.9 ``width``, so that a coarse grid still has plateau windows instead of
-    leaving only the denser leak-in branch (two alpha_D crossings per epsilon column) to choose
-    from."""
-    best, best_spread = None, math.inf
-    for i in range(ln_eps.size):
-        inside = np.flatnonzero((ln_eps >= ln_eps[i]) & (ln_eps <= ln_eps[i] + width + 1e-12))
-        j = int(inside[-1])
-        if ln_eps[j] - ln_eps[i] < 0.9 * width:
-            beyond = np.flatnonzero(ln_eps - ln_eps[i] >= 0.9 * width)
-            if beyond.size == 0:
+    alpha_D_range: tuple[float, float] | None = None
+    n_alpha: int = GRID_N_ALPHA
+    epsilon_range: tuple[float, float] = EPSILON_RANGE
+    n_epsilon: int = GRID_N_EPSILON
+    x0: float | None = None
+    max_steps: int = GRID_MAX_STEPS
+    chunk: int | None = None
+
+    def check(self, family, m_chi) -> None:
+        """Check every setting against ``family`` and the masses, before anything is traced.
+
+        Args:
+            family: ``ModelFamily``.
+            m_chi: DM masses [GeV], 1-d.
+
+        Raises:
+            ValueError: the message names the parameter and its allowed range.
+        """
+        for name, rng, upper in (("alpha_D_range", self.alpha_D_range, None), ("epsilon_range", self.epsilon_range, 0.5)):
+            if rng is None:
                 continue
-            j = int(beyond[0])
-        if j - i + 1 < _PLATEAU_MIN_POINTS:
-            continue
-        spread = float(np.ptp(ln_alpha[i : j + 1]))
-        if spread < best_spread - 1e-12:
-            best, best_spread = (i, j), spread
-    return best
+            try:
+                lo, hi = (float(v) for v in rng)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name} must be (lo, hi); got {rng!r}") from None
+            if not (math.isfinite(lo) and lo > 0.0 and math.isfinite(hi) and hi > lo):
+                raise ValueError(f"{name} (lo, hi) must satisfy 0 < lo < hi; got {lo!r} {hi!r}")
+            if upper is not None and not hi < upper:
+                raise ValueError(f"{name}: hi must be < {upper:g}; got {hi!r}")
+        for name, n in (("n_alpha", self.n_alpha), ("n_epsilon", self.n_epsilon)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+                raise ValueError(f"{name} must be an integer >= 2; got {n!r}")
+        if self.chunk is not None and (isinstance(self.chunk, bool) or not isinstance(self.chunk, (int, np.integer))
+                                       or self.chunk < 1):
+            raise ValueError(f"chunk must be an integer >= 1 or None; got {self.chunk!r}")
+        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, (int, np.integer)) or self.max_steps < 16:
+            raise ValueError(f"max_steps must be an integer >= 16; got {self.max_steps!r}")
+        family.check_start(m_chi, self.start_x(family))
+        for m in np.atleast_1d(m_chi):
+            alpha = self.alpha_axis(family, float(m))
+            family.check(float(m), alpha_D=alpha[-1], epsilon=self.epsilon_range[1])
+
+    def start_x(self, family) -> float:
+        """x0 of the solves: ``x0``, or the family's two-temperature start."""
+        return family.x0_two_temperature if self.x0 is None else float(self.x0)
+
+    def alpha_axis(self, family, m_chi: float) -> np.ndarray:
+        """alpha_D axis at one mass, shape (n_alpha,)."""
+        rng = family.default_alpha_range(m_chi) if self.alpha_D_range is None else self.alpha_D_range
+        return np.geomspace(*rng, self.n_alpha)
+
+    def epsilon_axis(self) -> np.ndarray:
+        """epsilon axis, shape (n_epsilon,)."""
+        return np.geomspace(*self.epsilon_range, self.n_epsilon)
+
+    def config(self, family) -> solve_mod.SolverConfig:
+        """``contour_config`` with this start and step limit."""
+        return contour_config(x0=self.start_x(family), max_steps=int(self.max_steps))
 
 
-def thermalization_floor(contour_or_grid, tolerance: float = 0.01, alpha_reference: float | None = None,
-                         omega_h2: float = c.OMEGA_H2_PLANCK,
-                         window_decades: float = PLATEAU_WINDOW_DECADES) -> ThermalizationFloor:
-    """Thermalization floor (alpha_D^TF, epsilon_TF) of a relic contour (seed 003 Sec. 2.3;
-    DESIGN.md "Derived curves").
-
-    Only the freeze-out side of the contour is used (dL/d ln alpha_D < 0, L = ln(Omega /
-    target): beyond epsilon_min), read as alpha_D(epsilon) in increasing epsilon.
-
-    alpha_D^TF, "the value of alpha_D at which the relic abundance curve becomes
-    epsilon-independent" (seed 003 Sec. 2.3), is the median alpha_D of the *plateau window*:
-    of all windows of the freeze-out branch spanning ``window_decades`` in epsilon (at least
-    90% of it, more where the contour points are sparser, and at least three contour points;
-    ``_flattest_window``), the one where alpha_D varies least
-    (smallest (max - min) of ln alpha_D). The method is ``"plateau"`` when that spread is
-    within ``tolerance``, else ``"flattest"`` (the grid holds no plateau that flat: extend the
-    epsilon range, or judge the curve). ``alpha_reference`` replaces alpha_D^TF by an external
-    value (``"reference"``), e.g. the fully thermalized (T_hs = T) alpha_D.
-
-    epsilon_TF, "the smallest epsilon beyond which the relic alpha_D stays within
-    ``tolerance`` of alpha_D^TF": walking DOWN in epsilon from the first point of the plateau
-    window, the first point outside the band; epsilon_TF is interpolated linearly in ln epsilon
-    between it and the point above (inside). Walking down (not up from epsilon_min) keeps the
-    leak-in branch, which crosses the band on its way to an overshoot, from counting.
-
-    What the secluded model gives (m_ZD = m_chi / 10, photon-like epsilon, 13 epsilon per
-    6 decades with alpha_D from 3-point fits, see tests/test_two_temperature.py): at m_chi =
-    10 GeV leak-in up to epsilon ~ 1e-6, an overshoot to +8% over the one-temperature alpha_D
-    at epsilon ~ 3e-6, then alpha_D settles by epsilon ~ 1e-4 on a plateau 3.1-3.5% BELOW the
-    one-temperature value (3.57-3.59e-4 for epsilon = 1e-4..1e-2: Z_D exchanges no energy with
-    the SM, so once the hidden sector decouples it evolves on its own through the QCD
-    crossover), and chi chibar -> f fbar lowers alpha_D again above epsilon ~ 1e-2. At 100 GeV
-    the plateau (3e-4..1e-2) lies 0.4% below the one-temperature alpha_D; at 1 GeV alpha_D
-    still rises slowly (by ~6% from 1e-4 to 3e-3) into the chi chibar -> f fbar fall, so the
-    flattest window there spans more than 1% (``"flattest"``). A grid must therefore reach
-    epsilon ~ 1e-2 (``qedm floor`` refines up to ``FLOOR_EPSILON_MAX``).
-
-    The accuracy is that of the contour interpolation: for a 1% band alpha_D near
-    alpha_D^TF must be resolved to well below 1% (alpha_D steps of a few % around the plateau
-    and several epsilon columns per decade); a coarse grid gives a coarse floor.
+def family_grid(family, m_chi: float, alpha_D, epsilon, settings: GridSettings, chunk: int) -> OmegaGrid:
+    """``omega_grid`` of one model family at one mass (m_chi and the ratio traced).
 
     Args:
-        contour_or_grid: ``RelicContour``, or an ``OmegaGrid`` (its ``relic_contour`` at
-            ``omega_h2`` is used).
-        tolerance: relative band on alpha_D, in (0, 1).
-        alpha_reference: external alpha_D^TF, > 0 (None: from the contour).
-        omega_h2: target, only used when a grid is given.
-        window_decades: width of the plateau window in decades of epsilon, > 0.
+        family: ``ModelFamily``.
+        m_chi: DM mass [GeV].
+        alpha_D: alpha_D axis, shape (n_alpha,).
+        epsilon: epsilon axis, shape (n_eps,).
+        settings: ``GridSettings`` (x0, max_steps).
+        chunk: points per compiled call.
 
     Returns:
-        ``ThermalizationFloor``.
+        ``OmegaGrid``.
 
     Raises:
-        ValueError: tolerance outside (0, 1); window_decades not > 0; alpha_reference not
-            finite and > 0; a contour without freeze-out points, or with fewer than three
-            in any window of ``window_decades`` (the grid is too coarse in epsilon).
+        ValueError: as ``omega_grid``.
     """
-    if not 0.0 < tolerance < 1.0:
-        raise ValueError(f"tolerance must be in (0, 1), got {tolerance}")
-    if not (math.isfinite(window_decades) and window_decades > 0.0):
-        raise ValueError(f"window_decades must be > 0, got {window_decades}")
-    if alpha_reference is not None and not (math.isfinite(alpha_reference) and alpha_reference > 0.0):
-        raise ValueError(f"alpha_reference must be finite and > 0, got {alpha_reference}")
-    contour = relic_contour(contour_or_grid, omega_h2) if isinstance(contour_or_grid, OmegaGrid) else contour_or_grid
-    branch = contour.select(contour.freeze_out & np.isfinite(contour.alpha_D) & np.isfinite(contour.epsilon))
-    if len(branch) == 0:
-        raise ValueError("the contour has no freeze-out points (d ln Omega / d ln alpha_D < 0)")
-    order = np.argsort(branch.epsilon, kind="stable")
-    eps, alpha = branch.epsilon[order], branch.alpha_D[order]
-    t_dec = branch.t_hs_over_t_dec[order]
-    ln_eps, ln_alpha = np.log(eps), np.log(alpha)
-    window = _flattest_window(ln_eps, ln_alpha, window_decades * math.log(10.0))
-    if window is None:
-        raise ValueError(f"no window of {window_decades:g} decades in epsilon holds {_PLATEAU_MIN_POINTS} freeze-out "
-                         "points: the grid is too coarse in epsilon or too short")
-    i0, i1 = window
-    spread = float(np.ptp(alpha[i0 : i1 + 1]))
-    alpha_tf = float(math.exp(np.median(ln_alpha[i0 : i1 + 1])))
-    method = "plateau" if spread <= tolerance * alpha_tf else "flattest"
-    if alpha_reference is not None:
-        method, alpha_tf = "reference", float(alpha_reference)
-    deviation = np.abs(alpha / alpha_tf - 1.0)
-    eps_tf = t_tf = math.nan
-    inside = np.flatnonzero(deviation[i0 : i1 + 1] <= tolerance)
-    outside = np.flatnonzero(deviation[: i0 + (int(inside[0]) if inside.size else 0)] > tolerance)
-    if inside.size and outside.size:
-        j = int(outside[-1])  # the last point outside the band below the plateau; j + 1 is inside
-        d0, d1 = deviation[j], deviation[j + 1]
-        f = (d0 - tolerance) / (d0 - d1)
-        eps_tf = math.exp((1.0 - f) * ln_eps[j] + f * ln_eps[j + 1])
-        if np.all(t_dec[j : j + 2] > 0.0):
-            t_tf = math.exp((1.0 - f) * math.log(t_dec[j]) + f * math.log(t_dec[j + 1]))
-    return ThermalizationFloor(
-        alpha_D_TF=alpha_tf,
-        epsilon_TF=eps_tf,
-        epsilon_plateau=float(math.sqrt(eps[i0] * eps[i1])),
-        plateau_range=(float(eps[i0]), float(eps[i1])),
-        method=method,
-        tolerance=float(tolerance),
-        n_plateau=int(i1 - i0 + 1),
-        t_hs_over_t_dec=t_tf,
-        spread=spread / alpha_tf,
-    )
-
-
-@dataclasses.dataclass(frozen=True)
-class FloorInMzdPlane:
-    """epsilon_min and epsilon_TF lines in the dark-photon (m_ZD, epsilon) plane.
-
-    Attributes:
-        m_ZD: dark-photon mass [GeV], shape (n,).
-        epsilon_min: minimum-mixing line, shape (n,).
-        epsilon_TF: thermalization floor, shape (n,).
-        ratio: m_chi / m_ZD.
-        hypercharge: True when the epsilons are seed 003's hypercharge mixing.
-    """
-
-    m_ZD: np.ndarray
-    epsilon_min: np.ndarray
-    epsilon_TF: np.ndarray
-    ratio: float
-    hypercharge: bool
-
-
-def floor_in_mzd_plane(m_chi, eps_min, eps_TF, ratio: float = 10.0,
-                       hypercharge: bool = False) -> FloorInMzdPlane:
-    """Map epsilon_min(m_chi) and epsilon_TF(m_chi) to the (m_ZD, epsilon) plane at a fixed
-    mass ratio (seed 003 Fig. 3: m_chi = 10 m_ZD and m_chi = 100 m_ZD).
-
-    The lines are per DM mass; at fixed ``ratio = m_chi / m_ZD`` each mass maps to one dark-
-    photon mass, m_ZD = m_chi / ratio, with the same epsilon. With ``hypercharge`` the
-    epsilons are converted to seed 003's convention, eps_Y = epsilon / cos(theta_W)
-    (``qedm_jax.models.secluded.epsilon_to_hypercharge``), for comparison with its figures.
-
-    Args:
-        m_chi: DM masses [GeV], shape (n,), > 0.
-        eps_min: photon-like epsilon_min per mass, shape (n,) (NaN allowed).
-        eps_TF: photon-like epsilon_TF per mass, shape (n,) (NaN allowed).
-        ratio: m_chi / m_ZD, > 1 (the Z_D is lighter than chi in the secluded model).
-        hypercharge: convert to seed 003's hypercharge mixing.
-
-    Returns:
-        ``FloorInMzdPlane``, sorted by m_ZD.
-
-    Raises:
-        ValueError: shapes differ or are not 1-d; masses not finite and > 0; ratio <= 1.
-    """
-    m = np.atleast_1d(np.asarray(m_chi, dtype=np.float64))
-    e_min = np.atleast_1d(np.asarray(eps_min, dtype=np.float64))
-    e_tf = np.atleast_1d(np.asarray(eps_TF, dtype=np.float64))
-    if m.ndim != 1 or e_min.shape != m.shape or e_tf.shape != m.shape:
-        raise ValueError(f"m_chi, epsilon_min, epsilon_TF must be 1-d of equal length, got {m.shape}, "
-                         f"{e_min.shape}, {e_tf.shape}")
-    if not np.all(np.isfinite(m) & (m > 0.0)):
-        raise ValueError(f"m_chi must be finite and > 0 GeV, got {m}")
-    if not (math.isfinite(ratio) and ratio > 1.0):
-        raise ValueError(f"ratio = m_chi / m_ZD must be > 1, got {ratio}")
-    if hypercharge:
-        from .models.secluded import epsilon_to_hypercharge
-
-        e_min, e_tf = (np.asarray(epsilon_to_hypercharge(v)) for v in (e_min, e_tf))
-    order = np.argsort(m)
-    return FloorInMzdPlane(m[order] / ratio, e_min[order], e_tf[order], float(ratio), bool(hypercharge))
+    return omega_grid(GridBuilder(family), alpha_D, epsilon, settings.config(family), chunk=chunk,
+                      params={"m_chi": float(m_chi), "ratio": float(family.ratio)})

@@ -18,28 +18,26 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import optimistix as optx
+import numpy as np
 from jaxtyping import Array, ArrayLike, Float, Int
 
-from . import constants as c
-from . import solve as solve_mod
-from . import thermal
-from .models.base import AbstractModel
+from .. import constants as c
+from .. import solve as solve_mod
+from .. import thermal
+from ..models.base import AbstractModel
 
 __all__ = [
     "TargetLine",
     "thermal_target",
     "thermal_target_unchecked",
     "target_config",
-    "two_temperature_config",
-    "freeze_in_epsilon_unchecked",
+    "freeze_out_root",
+    "KINETIC_RELAXATION",
 ]
 
 _SIGMA_V_GUESS_CM3_S = 2.2e-26  # self-conjugate s-wave value for Omega h^2 = 0.12 (Steigman et al. 2012)
 _X_FREEZE_GUESS = 20.0  # typical x at freeze-out, for the first guess only
 _OMEGA_RTOL = 1e-3  # a root counts as converged when |ln(Omega h^2 / target)| is below this
-#: freeze-in line: solves per mass and the accepted |ln(Omega h^2 / target)| of the last one
-FREEZE_IN_SOLVES = 3
-FREEZE_IN_RTOL = 3e-3
 
 
 class TargetLine(eqx.Module):
@@ -169,62 +167,79 @@ def thermal_target(
     return TargetLine(m_chi=masses, epsilon=epsilon, omega_h2=omega, status=status)
 
 
-def two_temperature_config(x0: float = 1.0e-3, **kwargs) -> solve_mod.SolverConfig:
-    """Default settings of the two-temperature (freeze-in capable) solve.
+#: relaxation rate of T_hs towards T per e-fold of x when kinetic equilibrium is imposed
+KINETIC_RELAXATION = 1.0e4
+_ROOT_ITER = 8  # secant iterations of ``freeze_out_root``
+_ROOT_TOL = 1e-4  # |ln(Omega / target)| at which the secant stops
+
+
+def freeze_out_root(family, m_chi, alpha_D: float, omega_h2: float = c.OMEGA_H2_PLANCK,
+                    config: solve_mod.SolverConfig | None = None, kinetic_equilibrium: bool = False):
+    """Freeze-out-branch root of the two-temperature Omega h^2(epsilon) = ``omega_h2``.
+
+    Starts from the thermal target of ``thermal_target`` (thermalized, T_hs = T, same model) and
+    runs a secant iteration in ln epsilon on ln(Omega / omega_h2) (first step with the
+    freeze-out slope d ln Omega / d ln epsilon = -2), at most 8 solves per mass, until
+    |ln(Omega / omega_h2)| < 1e-4. Status 4 if not converged or if the local slope at the root
+    is not < -1 (not the freeze-out branch).
+
+    Physics note: the two-temperature system (seed 003 Eqs. 2.14-2.16) exchanges energy
+    between chi and the SM only through annihilation and production; elastic scattering
+    chi f -> chi f (t-channel A') is not in it. Chi then decouples kinetically at chemical
+    freeze-out and T_hs falls below T, which lowers <sigma v>(T_hs) after freeze-out: for BC2
+    the root lies ABOVE the thermal target, by 1-2% in epsilon for the (s-wave) Dirac species
+    and ~50% for the p-wave scalar (sigma v ~ T_hs); measured at alpha_D = 0.5, ratio 3,
+    m_chi = 0.01-1 GeV. In BC2 elastic scattering on the relativistic e+- bath keeps chi in
+    kinetic equilibrium through freeze-out, so the thermal target is the physical answer on
+    this branch and the gap measures the missing process. ``kinetic_equilibrium=True``
+    imposes it (the limit of fast elastic scattering, valid on this branch only): a
+    relaxation -K ln(T_hs/T) with K = ``KINETIC_RELAXATION`` per e-fold of x is added to
+    the temperature equation; the root then equals the thermal target to ~0.2% in epsilon.
 
     Args:
-        x0: start x = m_chi / T0. The start temperature is physical here (seed 003 Sec. 2.3):
-            the default T0 = 1000 m_chi lies above m_Z for every m_chi >= 0.1 GeV, so that
-            Z -> chi chibar decays, which dominate freeze-in above a few GeV, are included.
-        **kwargs: other ``SolverConfig`` fields.
+        family: ``ModelFamily`` with an epsilon thermal target (``has_epsilon_target``).
+        m_chi: DM masses [GeV], shape (n,) (checked by the caller).
+        alpha_D: dark coupling.
+        omega_h2: target Omega h^2, > 0.
+        config: two-temperature ``SolverConfig`` (default ``solve.two_temperature_config`` at
+            the family's x0).
+        kinetic_equilibrium: impose T_hs = T (see above; its own compile).
 
     Returns:
-        ``SolverConfig(thermalized=False, x0=x0, ...)``.
+        ``(epsilon, omega_h2_at_root, status)``, numpy arrays of shape (n,) (the thermal
+        target's status where it failed; epsilon NaN where status != 0).
     """
-    kwargs.setdefault("max_steps", 8192)
-    kwargs.setdefault("rtol", 1.0e-5)  # at 1e-6 stiff thermalized points (eps ~ 3e-6) hit 40,000 steps
-    kwargs.setdefault("atol", 1.0e-7)
-    return solve_mod.SolverConfig(thermalized=False, x0=x0, **kwargs)
+    from .floor import solve_points
 
+    masses = np.atleast_1d(np.asarray(m_chi, dtype=np.float64))
+    config = solve_mod.two_temperature_config(x0=family.x0_two_temperature) if config is None else config
+    if kinetic_equilibrium:
+        config = dataclasses.replace(config, kinetic_relaxation=KINETIC_RELAXATION)
+    n = masses.size
+    start = thermal_target(lambda m: family.point(m, alpha_D, 1e-3), jnp.asarray(masses), omega_h2=omega_h2)
+    status = np.asarray(start.status, dtype=np.int32)
+    usable = status == solve_mod.STATUS_OK
+    ln_e1 = np.where(usable, np.log(np.asarray(start.epsilon)), math.log(1e-4))
 
-def freeze_in_epsilon_unchecked(
-    model: AbstractModel,
-    omega_h2: float | Float[Array, ""] = c.OMEGA_H2_PLANCK,
-    config: solve_mod.SolverConfig | None = None,
-    n_solves: int = FREEZE_IN_SOLVES,
-) -> tuple[Float[Array, ""], Float[Array, ""], Int[Array, ""]]:
-    """Freeze-in solution epsilon_FI of Omega h^2 = ``omega_h2`` (small-coupling branch).
+    def evaluate(ln_eps):
+        sol = solve_points(family, config, masses, alpha_D, np.exp(ln_eps))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return sol, np.log(sol.omega_h2 / omega_h2)
 
-    On the freeze-in branch Omega h^2 is exactly proportional to epsilon^2 (production
-    ~ epsilon^2, no back-reaction; DESIGN.md "Derived curves"), so from the model's epsilon
-    (which must lie on the branch) the update epsilon <- epsilon sqrt(omega_h2 / Omega(epsilon))
-    converges in one step up to the solver noise; it is applied ``n_solves - 1`` times (one
-    traced solve in a ``lax.fori_loop``) and the last solve is the check: status
-    ``STATUS_ROOT_FAILED`` if |ln(Omega / omega_h2)| > ``FREEZE_IN_RTOL`` there (not on the
-    freeze-in branch). One step alone missed a 1e-3 check at random: at rtol = 1e-5, Omega /
-    epsilon^2 scatters by ~1e-3 between nearby epsilon (tests/test_two_temperature_checks.py).
-
-    Args:
-        model: parameter point with a small reference ``epsilon``.
-        omega_h2: target Omega h^2, scalar.
-        config: two-temperature settings (default ``two_temperature_config()``).
-        n_solves: solves per call, >= 2 (static).
-
-    Returns:
-        ``(epsilon_FI, omega_h2_at_epsilon_FI, status)``, scalars; epsilon_FI is NaN where
-        status != 0.
-    """
-    config = two_temperature_config() if config is None else config
-
-    def step(_, carry):
-        epsilon = carry[0]
-        solution = solve_mod.solve_unchecked(eqx.tree_at(lambda m: m.epsilon, model, epsilon), config)
-        return epsilon * jnp.sqrt(omega_h2 / solution.omega_h2), epsilon, solution.omega_h2, solution.status
-
-    start = jnp.asarray(model.epsilon, dtype=float)
-    init = (start, start, jnp.asarray(jnp.nan), jnp.asarray(solve_mod.STATUS_OK, dtype=jnp.int32))
-    _, epsilon, omega, status = jax.lax.fori_loop(0, n_solves, step, init)
-    on_branch = jnp.abs(jnp.log(omega / omega_h2)) < FREEZE_IN_RTOL
-    status = jnp.where(status != solve_mod.STATUS_OK, status,
-                       jnp.where(on_branch & (epsilon < 1.0), solve_mod.STATUS_OK, solve_mod.STATUS_ROOT_FAILED))
-    return jnp.where(status == solve_mod.STATUS_OK, epsilon, jnp.nan), omega, status.astype(jnp.int32)
+    first, f1 = evaluate(ln_e1)
+    status = np.where(usable, first.status, status).astype(np.int32)
+    omega, slope = first.omega_h2, np.full(n, -2.0)
+    for _ in range(_ROOT_ITER):
+        if np.all((np.abs(f1) < _ROOT_TOL) | (status != solve_mod.STATUS_OK)):
+            break
+        safe_slope = np.where(np.isfinite(slope) & (slope < -0.5), slope, -2.0)  # first: Omega ~ eps^-2
+        ln_next = np.where(np.isfinite(f1), ln_e1 - f1 / safe_slope, ln_e1)
+        ln_e0, f0, ln_e1 = ln_e1, f1, np.minimum(ln_next, math.log(0.5))
+        sol, f1 = evaluate(ln_e1)
+        status = np.where(status == solve_mod.STATUS_OK, sol.status, status).astype(np.int32)
+        omega = sol.omega_h2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = np.where(np.abs(ln_e1 - ln_e0) > 1e-12, (f1 - f0) / (ln_e1 - ln_e0), slope)
+    failed = (status == solve_mod.STATUS_OK) & ~((np.abs(f1) < 10 * _ROOT_TOL) & (slope < -1.0))
+    status = np.where(failed, solve_mod.STATUS_ROOT_FAILED, status).astype(np.int32)
+    return np.where(status == solve_mod.STATUS_OK, np.exp(ln_e1), np.nan), omega, status
