@@ -146,7 +146,7 @@ def _status_report(name: str, status: np.ndarray, masses: np.ndarray, messages=N
     messages = solve_mod.STATUS_MESSAGES if messages is None else messages
     status = np.asarray(status)
     n_ok = int(np.sum(status == 0))
-    lines = [f"{name}: {n_ok}/{status.size} converged, {status.size - n_ok} failed"]
+    lines = [f"{name}: {n_ok}/{status.size} masses converged, {status.size - n_ok} failed"]
     for code in sorted(set(int(s) for s in status) - {0}):
         where = np.asarray(masses)[status == code]
         shown = ", ".join(f"{m:.4g}" for m in where[:8]) + (", ..." if where.size > 8 else "")
@@ -221,15 +221,19 @@ def _cmd_floor(args, clock) -> int:
 def _cmd_scan(args, clock) -> int:
     out = _prepare_output(args.out)
     axes = {}
-    for name, values, grid in (("epsilon", args.epsilon, args.epsilon_range), ("alpha_D", args.alpha_d,
-                                                                              args.alpha_d_range),
+    flat = lambda groups: None if groups is None else [v for group in groups for v in group]  # noqa: E731
+    for name, values, grid in (("epsilon", flat(args.epsilon), args.epsilon_range), ("alpha_D", flat(args.alpha_d),
+                                                                                    args.alpha_d_range),
                                ("m_chi", options.masses_of(args), args.m_chi_range)):
+        opt = "--" + name.replace("_", "-").lower()
         if values is not None and grid is not None:
-            raise ValueError(f"give either --{name.replace('_', '-').lower()} or its -range, not both")
+            raise ValueError(f"give either {opt} or {opt}-range, not both")
         if grid is not None:
             lo, hi, n = grid
             if not (n == int(n) and n >= 1):
-                raise ValueError(f"--{name.replace('_', '-').lower()}-range: N must be an integer >= 1; got {n!r}")
+                raise ValueError(f"{opt}-range: N must be an integer >= 1; got {n!r}")
+            if not (lo > 0.0 and hi >= lo):
+                raise ValueError(f"{opt}-range: need 0 < LO <= HI; got {lo!r} {hi!r}")
             values = api.mass_list(None, lo, hi, int(n)) if name == "m_chi" else np.geomspace(lo, hi, int(n))
         axes[name] = values
     if axes["m_chi"] is None and any(v is not None for v in (args.m_min, args.m_max, args.n)):
@@ -241,7 +245,8 @@ def _cmd_scan(args, clock) -> int:
     codes, counts = np.unique(status, return_counts=True)
     per_status = ", ".join(f"{int(k)} ({solve_mod.STATUS_MESSAGES.get(int(k), 'unknown')}): {int(n)}"
                            for k, n in zip(codes, counts))
-    print(f"scan {result.model_name}: {status.size} points, {int(np.sum(status == 0))} converged; status counts: "
+    n_ok = int(np.sum(status == 0))
+    print(f"scan {result.model_name}: {status.size} points, {n_ok} converged, {status.size - n_ok} failed; status counts: "
           f"{per_status}; wall {time.perf_counter() - start:.1f} s -> {out}", flush=True)
     return 0
 
@@ -383,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="N log-spaced masses from LO to HI [GeV] (instead of --m-chi)")
     for option, what in (("--epsilon", "photon-like kinetic mixing in (0, 1)"), ("--alpha-d", "alpha_D > 0 (default "
                                                                                                 "bc2 0.1)")):
-        p.add_argument(option, type=float, nargs="+", default=None, help=f"{what}: values")
+        p.add_argument(option, type=options.floats, nargs="+", default=None, help=f"{what}: values (a,b or a b)")
         p.add_argument(f"{option}-range", type=float, nargs=3, default=None, metavar=("LO", "HI", "N"),
                        help=f"{what}: N log-spaced values from LO to HI")
     p.add_argument("--two-temperature", action="store_true", help="two-temperature solve (default thermalized)")

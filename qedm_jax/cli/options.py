@@ -18,14 +18,14 @@ import warnings
 from ..models.bc2 import SPECIES
 from ..models.family import FAMILIES
 
-__all__ = ["add_common", "add_model", "add_masses", "add_grid", "masses_of", "family_of", "resolve_aliases"]
+__all__ = ["floats", "add_common", "add_model", "add_masses", "add_grid", "masses_of", "family_of", "resolve_aliases"]
 
 
 class DeprecatedOption(UserWarning):
     """An old option spelling (kept for one release)."""
 
 
-def _floats(text: str) -> list[float]:
+def floats(text: str) -> list[float]:
     try:
         return [float(v) for v in text.replace(",", " ").split()]
     except ValueError:
@@ -58,9 +58,9 @@ def add_model(p: argparse.ArgumentParser, default: str, ratio_nargs: str | None 
 
 def add_masses(p: argparse.ArgumentParser, required: bool = False, what: str = "") -> None:
     """``--m-chi`` (list) or ``--m-min --m-max --n`` (log-spaced range); ``--masses`` deprecated."""
-    p.add_argument("--m-chi", type=_floats, nargs="+", default=None, metavar="M",
+    p.add_argument("--m-chi", type=floats, nargs="+", default=None, metavar="M",
                    help="DM masses [GeV], as 0.1,1 or 0.1 1" + (f" ({what})" if what else ""))
-    p.add_argument("--masses", type=_floats, nargs="+", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--masses", type=floats, nargs="+", default=None, help=argparse.SUPPRESS)
     p.add_argument("--m-min", type=float, default=None, help="lowest mass of a log-spaced range [GeV]")
     p.add_argument("--m-max", type=float, default=None, help="highest mass of the range [GeV]")
     p.add_argument("--n", type=int, default=None, help="number of masses in the range, >= 1")

@@ -292,7 +292,7 @@ def floor_in_mzd_plane(m_chi, eps_min, eps_TF, ratio: float = 10.0,
     if not (math.isfinite(ratio) and ratio > 1.0):
         raise ValueError(f"ratio = m_chi / m_ZD must be > 1, got {ratio}")
     if hypercharge:
-        from .models.secluded import epsilon_to_hypercharge
+        from ..models.secluded import epsilon_to_hypercharge
 
         e_min, e_tf = (np.asarray(epsilon_to_hypercharge(v)) for v in (e_min, e_tf))
     order = np.argsort(m)
