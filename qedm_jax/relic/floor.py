@@ -445,8 +445,19 @@ def solve_points(family: ModelFamily, config: solve_mod.SolverConfig, m_chi, alp
         ``grids.ScanResult`` with arrays of shape (n,).
     """
     m, a, e = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (m_chi, alpha_D, epsilon)))
-    return grids.scan(family.point, config, chunk=chunk, pad_chunk=True, progress=False,
+    return grids.scan(_PointBuilder(family), config, chunk=chunk, pad_chunk=True, progress=False,
                       points={"m_chi": m.ravel(), "alpha_D": a.ravel(), "epsilon": e.ravel()})
+
+
+@dataclasses.dataclass(frozen=True)
+class _PointBuilder:
+    """``make_model(m_chi, alpha_D, epsilon)`` equal for equal families (a bound method compares its
+    instance by identity, so every new family object would compile anew)."""
+
+    family: ModelFamily
+
+    def __call__(self, m_chi, alpha_D, epsilon):
+        return self.family.point(m_chi, alpha_D, epsilon)
 
 
 def _y_eq_at_m(family: ModelFamily, masses, alpha_D, config) -> np.ndarray:
