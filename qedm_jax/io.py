@@ -275,7 +275,7 @@ def write_target_csv(
 
         # model: scalar
         # alpha_D: 0.1
-        m_chi_GeV,Y_BC2,epsilon,alpha_D,m_A_GeV,omega_h2,status
+        m_chi,Y_BC2,epsilon,alpha_D,m_A,omega_h2,status
         0.001,3.1e-13,...,0
 
     Columns are written in the order of ``columns``. Integer arrays (e.g. ``status``) are

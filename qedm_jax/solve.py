@@ -286,11 +286,18 @@ def two_temperature_config(x0: float = 1.0e-3, **kwargs) -> SolverConfig:
         x0: start x = m_chi / T0. The start temperature is physical here (seed 003 Sec. 2.3):
             the default T0 = 1000 m_chi lies above m_Z for every m_chi >= 0.1 GeV, so that
             Z -> chi chibar decays, which dominate freeze-in above a few GeV, are included.
-        **kwargs: other ``SolverConfig`` fields.
+        **kwargs: other ``SolverConfig`` fields (``thermalized`` only as False).
 
     Returns:
         ``SolverConfig(thermalized=False, x0=x0, ...)``.
+
+    Raises:
+        ValueError: ``thermalized=True`` (use ``SolverConfig`` for the thermalized solve), or a
+            field outside its range (``SolverConfig``'s checks).
     """
+    if kwargs.pop("thermalized", False):
+        raise ValueError("thermalized must be False for two_temperature_config (it sets up the two-temperature "
+                         "solve; use SolverConfig(thermalized=True) for the thermalized one)")
     kwargs.setdefault("max_steps", 8192)
     kwargs.setdefault("rtol", 1.0e-5)  # at 1e-6 stiff thermalized points (eps ~ 3e-6) hit 40,000 steps
     kwargs.setdefault("atol", 1.0e-7)

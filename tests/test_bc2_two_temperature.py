@@ -160,11 +160,7 @@ def test_freeze_in_below_floor_below_target(freeze_in, floor, target):
         (lambda: target_mod.freeze_out_root(qedm_jax.make_family("bc2", species="dirac"), [math.nan], 0.5), "m_chi"),
         # the public freeze-in takes the start x0 instead of a SolverConfig
         (lambda: qedm_jax.freeze_in([0.1], model="bc2", species="dirac", x0=1.5), "x0"),
-        pytest.param(lambda: solve_mod.two_temperature_config(x0=1.0e-2, thermalized=True), "thermalized",
-                     marks=pytest.mark.xfail(raises=TypeError, strict=True,
-                                             reason="solve.two_temperature_config does not check thermalized: "
-                                                    "SolverConfig() got multiple values for keyword argument "
-                                                    "'thermalized' (TypeError, not ValueError)")),
+        (lambda: solve_mod.two_temperature_config(x0=1.0e-2, thermalized=True), "thermalized"),
         (lambda: qedm_jax.scan(model="bc2", species="dirac", two_temperature=True, m_chi=0.1, epsilon=[1e-8],
                                chunk=0), "chunk"),
     ],

@@ -8,8 +8,8 @@ and ``cli.main([...])`` in-process for the two-temperature commands (their compi
 * ``qedm plot bc2`` writes a PNG and a PDF (also with ``--freeze-in``/``--floor`` lines).
 * ``qedm contour`` / ``floor`` / ``freeze-in`` (secluded Dirac DM, seed 003) write the documented
   columns and headers, regimes from ``contour.REGIMES``, epsilon_min < epsilon_TF and
-  epsilon_FI ~ sqrt(Omega target); ``qedm plot contour`` / ``floor`` write their figures. The BC2
-  variants run when ``qedm_jax.bc2_hs`` exists.
+  epsilon_FI ~ sqrt(Omega target); ``qedm plot contour`` / ``floor`` write their figures; the same
+  for the BC2 family (floor and freeze-in at 0.1 GeV).
 * ``qedm scan`` writes a ``load_scan``-readable grid whose points equal single ``solve`` calls,
   resumes from its chunk files, reports failed points with exit status 0, and rejects bad
   input (exit 2, the option named); ``qedm_jax.scan`` is ``qedm_jax.grids.scan``.
@@ -141,16 +141,16 @@ def test_target_csv(dirac_target):
     data_lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert data_lines[0].replace(" ", "") == "m_chi,Y_BC2,epsilon,alpha_D,m_A,omega_h2,status"
     assert len(data_lines) == 1 + len(TARGET_MASSES)
-    assert "epsilon: photon-like kinetic mixing (A' couples as epsilon e Q_f)" in text
+    assert "# epsilon_convention: photon-like kinetic mixing" in text
     assert qedm_jax.__version__ in text
 
     columns, header = io.read_target_csv(out)
     assert header["species"] == "dirac"
     assert float(header["alpha_D"]) == 0.1 and float(header["m_A_over_m_chi"]) == 3.0
-    np.testing.assert_allclose(columns["m_chi_GeV"], TARGET_MASSES, rtol=1e-12)  # input order
+    np.testing.assert_allclose(columns["m_chi"], TARGET_MASSES, rtol=1e-12)  # input order
     np.testing.assert_array_equal(columns["status"], 0)
     np.testing.assert_allclose(columns["omega_h2"], 0.12, rtol=0.0, atol=OMEGA_ATOL)
-    np.testing.assert_allclose(columns["m_A_GeV"], 3.0 * columns["m_chi_GeV"], rtol=1e-12)
+    np.testing.assert_allclose(columns["m_A"], 3.0 * columns["m_chi"], rtol=1e-12)
     np.testing.assert_allclose(columns["alpha_D"], 0.1, rtol=1e-12)
     assert np.all((columns["epsilon"] > 0.0) & (columns["epsilon"] < 1.0))
     y_expected = columns["epsilon"] ** 2 * 0.1 * (1.0 / 3.0) ** 4  # Y_BC2 = eps^2 alpha_D (m_chi/m_A)^4
@@ -359,6 +359,12 @@ def test_plots_of_unreadable_csvs_exit_2(capsys, tmp_path):
     assert not (tmp_path / "f.png").exists()
 
 
+def _assert_warned(capsys, text: str) -> None:
+    """The CLI turned a warning into one stderr line ``qedm: warning: ... <text> ...``."""
+    err = capsys.readouterr().err
+    assert any(line.startswith("qedm: warning:") and text in line for line in err.splitlines()), err
+
+
 def _synthetic_bc2_csv(path, y_column: str, label: str) -> None:
     m_chi = np.geomspace(1e-3, 1.0, 8)
     columns = {"m_chi": m_chi, "epsilon": 1e-9 * np.ones(8), y_column: 1e-16 * (m_chi / 1e-3) ** 0.5,
@@ -368,16 +374,16 @@ def _synthetic_bc2_csv(path, y_column: str, label: str) -> None:
     io.write_target_csv(path, columns, {"alpha_D": "0.5", "m_A_over_m_chi": "3.0", "label": label})
 
 
-def test_plot_bc2_with_freeze_in_and_floor_lines(tmp_path, dirac_target):
+def test_plot_bc2_with_freeze_in_and_floor_lines(tmp_path, dirac_target, capsys):
     """``plot bc2 --freeze-in/--floor`` draws BC2 lines (synthetic CSVs in the bc2 format) with and
     without targets; the existing --targets usage is unchanged."""
     freeze_in, floor = tmp_path / "fi.csv", tmp_path / "tf.csv"
     _synthetic_bc2_csv(freeze_in, "Y_BC2", "freeze-in, Dirac")
     _synthetic_bc2_csv(floor, "Y_TF", "floor, Dirac")
     out = tmp_path / "bc2_lines.png"
-    with pytest.warns(UserWarning, match="drawn unchanged"):  # alpha_D = 0.5 is not the ESPP benchmark
-        assert cli.main(["plot", "bc2", "--kind", "elastic", "--freeze-in", str(freeze_in), "--floor", str(floor),
-                         "--out", str(out)]) == 0
+    assert cli.main(["plot", "bc2", "--kind", "elastic", "--freeze-in", str(freeze_in), "--floor", str(floor),
+                     "--out", str(out)]) == 0
+    _assert_warned(capsys, "drawn unchanged")  # alpha_D = 0.5 is not the ESPP benchmark
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.with_suffix(".pdf").stat().st_size > 5_000
     result, csv = dirac_target
     assert result.returncode == 0, result.stderr
@@ -488,7 +494,7 @@ def test_plot_contour_floors_rejects_a_bc2_floor_csv(capsys, tmp_path):
     assert not (tmp_path / "f.png").exists()
 
 
-# --- BC2 hidden sector (qedm_jax.bc2_hs): skipped until that module exists ---------------------------
+# --- BC2 hidden sector: floor and freeze-in ---------------------------------------------------------
 
 BC2_ARGS = ("--model", "bc2", "--species", "dirac", "--m-chi", "0.1")
 
@@ -496,7 +502,6 @@ BC2_ARGS = ("--model", "bc2", "--species", "dirac", "--m-chi", "0.1")
 @pytest.fixture(scope="module")
 def bc2_results(tmp_path_factory):
     """``qedm floor`` and ``qedm freeze-in`` (two Omega h^2 targets) for BC2 Dirac DM at 0.1 GeV."""
-    pytest.importorskip("qedm_jax.bc2_hs")
     folder = tmp_path_factory.mktemp("bc2")
     assert cli.main(["floor", *BC2_ARGS, "--out", str(folder / "floor.csv")]) == 0
     for omega in FREEZE_IN_OMEGAS:
@@ -528,11 +533,11 @@ def test_bc2_floor_and_freeze_in_csvs(bc2_results):
         assert eps[0] < floor["epsilon_TF"][0]
 
 
-def test_plot_bc2_with_computed_bc2_lines(bc2_results, tmp_path):
+def test_plot_bc2_with_computed_bc2_lines(bc2_results, tmp_path, capsys):
     out = tmp_path / "bc2.png"
-    with pytest.warns(UserWarning, match="drawn unchanged"):  # alpha_D = 0.5 is not the ESPP benchmark
-        assert cli.main(["plot", "bc2", "--kind", "elastic", "--freeze-in", str(bc2_results / "freeze_in_0.12.csv"),
-                         "--floor", str(bc2_results / "floor.csv"), "--out", str(out)]) == 0
+    assert cli.main(["plot", "bc2", "--kind", "elastic", "--freeze-in", str(bc2_results / "freeze_in_0.12.csv"),
+                     "--floor", str(bc2_results / "floor.csv"), "--out", str(out)]) == 0
+    _assert_warned(capsys, "drawn unchanged")  # alpha_D = 0.5 is not the ESPP benchmark
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5_000
 
 

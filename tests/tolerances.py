@@ -27,7 +27,7 @@ PSEUDO_DIRAC_LIMIT_RTOL = 2e-3
 #: vmap vs loop, jit vs eager: implicit stages and fused ops differ at rounding, which the
 #: adaptive controller amplifies to the solver tolerance (rtol 1e-6 per step)
 VMAP_LOOP_RTOL = 3e-4
-#: root-finder convergence on Omega h^2 (lines._OMEGA_RTOL)
+#: root-finder convergence on Omega h^2 (relic.target._OMEGA_RTOL)
 TARGET_OMEGA_RTOL = 1e-3
 #: step-count ceiling for one thermalized solve (the VeryChord bug gives ~35,000)
 MAX_STEPS_ONE_SOLVE = 400
