@@ -366,7 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
              "secluded: per (ratio, m_chi) a relic grid, epsilon_min and the plateau floor, refined on a second grid "
              "(seed 003 Fig. 3; ~20-30 min for the defaults). bc2: the maximum of the two-temperature Omega h^2("
              "epsilon) at fixed alpha_D.", _cmd_floor)
-    options.add_model(p, "secluded", ratio_nargs="+")
+    options.add_model(p, "secluded", ratio_nargs="+",
+                      secluded_ratio=" and ".join(f"{r:g}" for r in api.FLOOR_RATIOS_SECLUDED))
     options.add_masses(p, what="default: secluded 0.1-100, bc2 12 log-spaced in 0.001-2")
     options.add_grid(p, _GRID)
     p.add_argument("--alpha-d", type=float, default=None, help="bc2 only: alpha_D (default 0.5)")

@@ -43,15 +43,16 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 
 def add_model(p: argparse.ArgumentParser, default: str, ratio_nargs: str | None = None,
-              families=FAMILIES) -> None:
-    """``--model``, ``--species``, ``--ratio``, ``--delta``."""
+              families=FAMILIES, secluded_ratio: str = "10") -> None:
+    """``--model``, ``--species``, ``--ratio`` (``secluded_ratio``: its default in the help),
+    ``--delta``."""
     choices = tuple(families) + tuple(SPECIES)  # species: deprecated spelling of --model bc2 --species S
     p.add_argument("--model", default=default, choices=choices, metavar="{" + ",".join(families) + "}",
                    help=f"model family: bc2 (invisible dark photon) or secluded (seed 003) (default {default})")
     p.add_argument("--species", choices=SPECIES, default=None, help="BC2 DM species (default dirac)")
     kwargs = {"nargs": ratio_nargs} if ratio_nargs else {}
     p.add_argument("--ratio", type=float, default=None, metavar="R", **kwargs,
-                   help="mass ratio: bc2 m_A / m_chi (default 3), secluded m_chi / m_ZD (default 10)"
+                   help=f"mass ratio: bc2 m_A / m_chi (default 3), secluded m_chi / m_ZD (default {secluded_ratio})"
                    + (" (several values allowed)" if ratio_nargs else ""))
     p.add_argument("--delta", type=float, default=None, help="bc2 pseudo-dirac: Delta / m_chi (default 0.1)")
 
