@@ -26,7 +26,7 @@ from . import constants as c
 from . import grids, io, sm
 from . import solve as solve_mod
 from .models.bc2 import y_bc2
-from .models.family import BC2Family, ModelFamily, check_masses, check_positive, make_family
+from .models.family import BC2Family, ModelFamily, check_masses, check_positive, check_values, make_family
 from .progress import progress as _progress
 from .relic import contour as contour_mod
 from .relic import floor as floor_mod
@@ -551,21 +551,6 @@ def _maximum_floor(family, masses, ratio, alpha_D, x0, progress, omega_h2, grid_
 # --- scan and evolve -------------------------------------------------------------------------------------
 
 
-def _axis(name: str, values, lower: float, upper: float | None, allowed: str) -> np.ndarray:
-    if values is None:
-        raise ValueError(f"{name} is required (a value or a list)")
-    try:
-        array = np.atleast_1d(np.asarray(values, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or a list of numbers {allowed}; got {values!r}") from None
-    if array.ndim != 1 or array.size < 1:
-        raise ValueError(f"{name} needs at least one value (1-d)")
-    for v in array:
-        if not (math.isfinite(v) and v > lower and (upper is None or v < upper)):
-            raise ValueError(f"{name}: every value must be {allowed}; got {float(v)!r}")
-    return array
-
-
 def scan(*, epsilon, m_chi, alpha_D=None, model: str | ModelFamily = "bc2", species: str | None = None,
          ratio: float | None = None, delta: float | None = None, two_temperature: bool = False,
          chunk: int | None = None, max_steps: int | None = None, out=None, resume: bool = False,
@@ -593,10 +578,9 @@ def scan(*, epsilon, m_chi, alpha_D=None, model: str | ModelFamily = "bc2", spec
         ValueError: a parameter out of range (before any solve).
     """
     family = make_family(model, species=species, ratio=ratio, delta=delta)
-    epsilon = _axis("epsilon", epsilon, 0.0, 1.0, "in (0, 1)")
-    alpha = _axis("alpha_D", TARGET_ALPHA_D if (alpha_D is None and family.name == "bc2") else alpha_D, 0.0, None,
-                  "> 0")
-    masses = _axis("m_chi", m_chi, 0.0, None, "> 0 GeV")
+    epsilon = check_values("epsilon", epsilon, 0.0, 1.0, "in (0, 1)")
+    alpha = check_values("alpha_D", TARGET_ALPHA_D if (alpha_D is None and family.name == "bc2") else alpha_D, 0.0, None, "> 0")
+    masses = check_masses(m_chi)
     family.check(masses, alpha_D=alpha, epsilon=epsilon)
     _warn(family, masses, alpha, epsilon)
     if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1):

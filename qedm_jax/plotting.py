@@ -479,54 +479,38 @@ def plot_alpha_d_vs_epsilon(contour, floor, out=None):
     return fig
 
 
-def plot_floor(m_chi, eps_min, eps_TF, ratio: float, out=None, ax=None, *, hypercharge: bool = False,
-               light: bool = False):
+def plot_floor(plane, out=None, ax=None, *, light: bool = False):
     """Minimum-mixing line and thermalization floor in the (m_ZD, epsilon) plane at fixed
     m_chi / m_ZD (seed 003 Fig. 3: floor red, epsilon_min blue).
 
     Args:
-        m_chi: DM masses [GeV], shape (n,).
-        eps_min: epsilon_min per mass, shape (n,) (NaN: not drawn).
-        eps_TF: epsilon_TF per mass, shape (n,) (NaN: not drawn).
-        ratio: m_chi / m_ZD; m_ZD = m_chi / ratio.
+        plane: ``qedm_jax.relic.floor.FloorInMzdPlane`` (``floor_in_mzd_plane``: the lines
+            sorted by m_ZD [GeV], photon-like or, with its ``hypercharge``, seed 003's epsilon;
+            NaN values are not drawn).
         out: output file or None.
         ax: matplotlib Axes, or None for a new 6.0 x 4.4 inch figure.
-        hypercharge: label the y axis as seed 003's hypercharge mixing (the values are drawn
-            as given; convert them with ``qedm_jax.relic.floor.floor_in_mzd_plane``).
         light: lighter colours, open markers and no shaded band (a second mass ratio drawn
             into the same Axes, as seed 003 Fig. 3 draws m_chi = 100 m_ZD lighter).
 
     Returns:
         The matplotlib Figure.
-
-    Raises:
-        ValueError: shapes differ, or ratio <= 0.
     """
-    m = np.atleast_1d(np.asarray(m_chi, dtype=np.float64))
-    e_min = np.atleast_1d(np.asarray(eps_min, dtype=np.float64))
-    e_tf = np.atleast_1d(np.asarray(eps_TF, dtype=np.float64))
-    if m.ndim != 1 or e_min.shape != m.shape or e_tf.shape != m.shape:
-        raise ValueError(f"m_chi, eps_min, eps_TF must be 1-d of equal length, got {m.shape}, {e_min.shape}, "
-                         f"{e_tf.shape}")
-    if not ratio > 0.0:
-        raise ValueError(f"ratio must be > 0, got {ratio}")
     fig, ax = _figure((6.0, 4.4)) if ax is None else (ax.figure, ax)
-    order = np.argsort(m)
-    m_zd = m[order] / ratio
+    m_zd, e_min, e_tf, ratio = plane.m_ZD, plane.epsilon_min, plane.epsilon_TF, plane.ratio
     ax.set_xscale("log")
     ax.set_yscale("log")
     ratio_text = f"{ratio:g}"
     floor_color, min_color = (_FLOOR_COLOR_LIGHT, _EPS_MIN_COLOR_LIGHT) if light else (_FLOOR_COLOR, _EPS_MIN_COLOR)
     face = {"markerfacecolor": "white"} if light else {}
-    ax.plot(m_zd, e_tf[order], color=floor_color, marker="o", linewidth=2.0, **face,
+    ax.plot(m_zd, e_tf, color=floor_color, marker="o", linewidth=2.0, **face,
             label=rf"thermalization floor $\epsilon_{{TF}}$, $m_\chi = {ratio_text}\,m_{{Z_D}}$")
-    ax.plot(m_zd, e_min[order], color=min_color, marker="s", linewidth=2.0, **face,
+    ax.plot(m_zd, e_min, color=min_color, marker="s", linewidth=2.0, **face,
             label=rf"minimum mixing $\epsilon_{{\min}}$, $m_\chi = {ratio_text}\,m_{{Z_D}}$")
     if not light:
-        ax.fill_between(m_zd, e_min[order], e_tf[order], color="#2ca02c", alpha=0.12, linewidth=0.0,
+        ax.fill_between(m_zd, e_min, e_tf, color="#2ca02c", alpha=0.12, linewidth=0.0,
                         label="out-of-equilibrium freeze-out")
     ax.set_xlabel(r"$m_{Z_D}$ [GeV]")
-    ax.set_ylabel(r"$\epsilon_Y$ (hypercharge, seed 003)" if hypercharge else r"$\epsilon$ (photon-like)")
+    ax.set_ylabel(r"$\epsilon_Y$ (hypercharge, seed 003)" if plane.hypercharge else r"$\epsilon$ (photon-like)")
     ax.margins(x=0.05, y=0.15)
     ax.legend(loc="best", fontsize=8, framealpha=0.9)
     _save(fig, out)

@@ -157,8 +157,7 @@ def test_mzd_plane_and_plots(tmp_path, grid, relic):
         "contour.png": lambda out: plotting.plot_contour(relic, grid, out=out, eps_min=(eps_min, alpha_at_min),
                                                          floor=floor),
         "alpha_vs_eps.png": lambda out: plotting.plot_alpha_d_vs_epsilon(relic, floor, out=out),
-        "floor.png": lambda out: plotting.plot_floor(plane.m_ZD * plane.ratio, plane.epsilon_min,
-                                                     plane.epsilon_TF, plane.ratio, out=out),
+        "floor.png": lambda out: plotting.plot_floor(plane, out=out),
     }
     for name, draw in figures.items():
         out = tmp_path / name

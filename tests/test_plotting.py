@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 
 import qedm_jax  # noqa: E402,F401
 from qedm_jax import plotting  # noqa: E402
+from qedm_jax.relic.floor import floor_in_mzd_plane  # noqa: E402
 
 N_MASSES = 40
 FAILED = 17  # index of a point with status != 0
@@ -123,8 +124,8 @@ def test_plot_floor_two_ratios_and_bc2_lines(tmp_path):
     fig = Figure()
     ax = fig.add_subplot(1, 1, 1)
     m = np.array([0.1, 1.0, 10.0])
-    plotting.plot_floor(m, [1e-10, 2e-10, 3e-10], [1e-6, np.nan, 2e-6], 10.0, ax=ax)
-    plotting.plot_floor(m, [2e-10, 3e-10, 4e-10], [2e-6, 3e-6, 4e-6], 100.0, ax=ax, light=True)
+    plotting.plot_floor(floor_in_mzd_plane(m, [1e-10, 2e-10, 3e-10], [1e-6, np.nan, 2e-6], 10.0), ax=ax)
+    plotting.plot_floor(floor_in_mzd_plane(m, [2e-10, 3e-10, 4e-10], [2e-6, 3e-6, 4e-6], 100.0), ax=ax, light=True)
     colors = [line.get_color() for line in ax.get_lines()]
     assert len(colors) == 4 and len(set(colors)) == 4  # the second ratio is lighter
     assert len(ax.collections) == 1  # one shaded band

@@ -195,8 +195,7 @@ def cmd_plot_floor(args) -> list[pathlib.Path]:
         plane = floor_mod.floor_in_mzd_plane(columns["m_chi"][sel], columns["epsilon_min"][sel],
                                            columns["epsilon_TF"][sel], ratio=float(ratio),
                                            hypercharge=args.hypercharge)
-        plotting.plot_floor(plane.m_ZD * plane.ratio, plane.epsilon_min, plane.epsilon_TF, plane.ratio, ax=ax,
-                            hypercharge=args.hypercharge, light=i > 0)
+        plotting.plot_floor(plane, ax=ax, light=i > 0)
     ax.set_title("thermalization floor and minimum mixing (secluded Dirac DM, seed 003 Fig. 3)", fontsize=10)
     for path in (png, pdf):
         figure.savefig(path, dpi=200, bbox_inches="tight")

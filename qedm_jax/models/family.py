@@ -85,8 +85,38 @@ def check_positive(name: str, value, upper: float | None = None, what: str | Non
     return v
 
 
+def check_values(name: str, values, lower: float = 0.0, upper: float | None = None,
+                 allowed: str = "> 0") -> np.ndarray:
+    """A parameter axis as a float64 1-d array of finite values in (lower, upper).
+
+    Args:
+        name: parameter name used in the message.
+        values: a number or a sequence of numbers.
+        lower, upper: open bounds (``upper`` None: unbounded above).
+        allowed: the allowed range in words, for the message (e.g. "in (0, 1)").
+
+    Returns:
+        float64 array, shape (n,), n >= 1.
+
+    Raises:
+        ValueError: None, empty, not 1-d, or a value not finite or outside (lower, upper).
+    """
+    if values is None:
+        raise ValueError(f"{name} is required (a value or a list)")
+    try:
+        array = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or a list of numbers {allowed}; got {values!r}") from None
+    if array.ndim != 1 or array.size < 1:
+        raise ValueError(f"{name} needs at least one value (a 1-d list), got shape {array.shape}")
+    for v in array:
+        if not (math.isfinite(v) and v > lower and (upper is None or v < upper)):
+            raise ValueError(f"{name}: every value must be {allowed}; got {float(v)!r}")
+    return array
+
+
 def check_masses(m_chi, name: str = "m_chi") -> np.ndarray:
-    """DM masses as a float64 1-d array of finite values > 0 GeV.
+    """DM masses as a float64 1-d array of finite values > 0 GeV (``check_values``).
 
     Args:
         m_chi: a mass or a sequence of masses [GeV].
@@ -98,16 +128,7 @@ def check_masses(m_chi, name: str = "m_chi") -> np.ndarray:
     Raises:
         ValueError: empty, not 1-d, or a value not finite and > 0.
     """
-    try:
-        masses = np.atleast_1d(np.asarray(m_chi, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a mass or a list of masses in GeV (> 0); got {m_chi!r}") from None
-    if masses.ndim != 1 or masses.size < 1:
-        raise ValueError(f"{name} needs at least one mass (a 1-d list), got shape {masses.shape}")
-    for m in masses:
-        if not (math.isfinite(m) and m > 0.0):
-            raise ValueError(f"{name}: every mass must be > 0 GeV; got {float(m)!r}")
-    return masses
+    return check_values(name, m_chi, 0.0, None, "> 0 GeV")
 
 
 @dataclasses.dataclass(frozen=True)
