@@ -443,9 +443,21 @@ def save_scan(result: ScanResult, path: str | os.PathLike) -> None:
     model name, config fields, versions and the meaning of each status code. Readable with
     ``np.load(path)`` (no pickles).
 
+    The file is written to ``<path>.tmp`` and then renamed onto ``path`` (an existing file is
+    replaced), so a reader never sees a partial file.
+
     Args:
         result: the ``ScanResult``.
         path: output file.
+
+    Returns:
+        None; the ``.npz`` file at ``path`` is written.
+
+    Raises:
+        OSError: the file cannot be written (e.g. its folder does not exist); a ``<path>.tmp``
+            may then be left behind.
+        TypeError: an axis named ``names`` (its ``axis_names`` array would clash with the list of
+            axis names).
     """
     meta = {
         "format": _FORMAT_VERSION,

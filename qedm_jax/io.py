@@ -288,10 +288,15 @@ def write_target_csv(
         header: metadata key -> one-line value (model, parameters, package version,
             conventions).
 
+    Returns:
+        None; the file at ``path`` is written (replaced if it exists), one line per header
+        entry, the header row and n rows.
+
     Raises:
         ValueError: no columns, columns of different lengths or not 1-D, a column name with a
             comma, quote or space, or a header key/value that would not read back
             (newline in either, ``:`` or leading ``#`` in a key, empty key).
+        OSError: the file cannot be written (e.g. its folder does not exist).
     """
     if not columns:
         raise ValueError("write_target_csv: no columns")

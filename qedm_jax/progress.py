@@ -33,7 +33,21 @@ class Reporter:
             self._bar = tqdm(total=self.total, desc=desc, unit="pt", dynamic_ncols=True, file=sys.stderr)
 
     def update(self, n: int = 1, note: str = "") -> None:
-        """Count ``n`` finished units; ``note`` is shown beside the bar or in the line."""
+        """Count ``n`` finished units; ``note`` is shown beside the bar or in the line.
+
+        Bar: advances the bar by ``n``. Lines: prints one line to stderr with the count, the
+        elapsed time and the ETA [s]. Off: only counts.
+
+        Args:
+            n: finished units (``int(n)`` is used).
+            note: short text shown with the progress ("" for none).
+
+        Returns:
+            None.
+
+        Raises:
+            AttributeError: in bar mode after ``close()`` (the bar is gone).
+        """
         self.done += int(n)
         if self.mode == "bar":
             if note:
@@ -46,14 +60,28 @@ class Reporter:
             print(text + (f" ({note})" if note else ""), file=sys.stderr, flush=True)
 
     def write(self, message: str) -> None:
-        """One message line (kept above the bar on a terminal; dropped when switched off)."""
+        """One message line (kept above the bar on a terminal; dropped when switched off).
+
+        Args:
+            message: the line, without a trailing newline; written to stderr.
+
+        Returns:
+            None.
+
+        Raises:
+            AttributeError: in bar mode after ``close()`` (the bar is gone).
+        """
         if self.mode == "bar":
             self._bar.write(message, file=sys.stderr)
         elif self.mode == "lines":
             print(message, file=sys.stderr, flush=True)
 
     def close(self) -> None:
-        """End the bar."""
+        """End the bar (nothing to do in lines or off mode); calling it again does nothing.
+
+        Returns:
+            None.
+        """
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -74,7 +102,11 @@ def progress(total: int, desc: str, enabled: bool = True) -> Reporter:
         enabled: False gives a silent reporter.
 
     Returns:
-        ``Reporter``.
+        ``Reporter`` in mode "off" (``enabled`` False), "bar" (stderr is a terminal) or "lines".
+
+    Raises:
+        TypeError, ValueError: a ``total`` that ``int()`` does not accept.
+        ImportError: tqdm is missing (a declared dependency), only in bar mode.
     """
     if not enabled:
         return Reporter(total, desc, "off")

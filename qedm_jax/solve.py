@@ -139,13 +139,26 @@ class SolverConfig(eqx.Module):
             raise ValueError(f"adjoint must be 'recursive', 'forward' or 'direct', got {self.adjoint!r}")
 
     def table_ln_x(self) -> np.ndarray:
-        """The ln x nodes of the rate table (covers T and, two-temperature, colder T_hs)."""
+        """The ln x nodes of the rate table (covers T and, two-temperature, colder T_hs).
+
+        Uniform in ln x (``thermal.ln_x_grid``) from ln(x0 / 1.5) to ln(1.5 x_end) thermalized, or
+        to ln(1.5e3 x_end) two-temperature (T_hs down to 1e-3 T); x = m_chi / T is
+        dimensionless.
+
+        Returns:
+            numpy float64 array of shape (``table_nodes()``,), increasing.
+        """
         upper = self.x_end * (1.0 if self.thermalized else 1.0e3)
         lower = self.x0 * (1.0 if self.thermalized else 1.0)
         return thermal.ln_x_grid(lower / 1.5, upper * 1.5, self.table_nodes())
 
     def table_nodes(self) -> int:
-        """Number of rate-table nodes: ``n_table``, or the default of the mode when it is 0."""
+        """Number of rate-table nodes: ``n_table``, or the default of the mode when it is 0.
+
+        Returns:
+            ``n_table`` if non-zero, else ``N_TABLE_THERMALIZED`` (thermalized) or
+            ``N_TABLE_TWO_TEMPERATURE``; an int >= 8.
+        """
         if self.n_table:
             return self.n_table
         return N_TABLE_THERMALIZED if self.thermalized else N_TABLE_TWO_TEMPERATURE
@@ -180,6 +193,9 @@ def check_model(model: AbstractModel) -> None:
 
     Args:
         model: a parameter point with concrete (non-traced) scalar fields.
+
+    Returns:
+        None (the model passed every check). A field that is traced or absent is skipped.
 
     Raises:
         ValueError: m_chi <= 0, alpha_D <= 0, epsilon outside (0, 1), non-finite values,
@@ -368,7 +384,15 @@ def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig())
         config: ``SolverConfig``.
 
     Returns:
-        ``Solution``.
+        ``Solution`` (scalars, trajectories of shape (``config.n_save``,)); a failed solve is a
+        status code with NaN Omega h^2, never an exception.
+
+    Raises:
+        ValueError: at trace time, an unknown ``config.gstar`` or model R-ratio table name
+            (``qedm_jax.io``; neither ``SolverConfig`` nor ``BC2`` checks it). The physical
+            inputs are not checked (``check_model``).
+        OSError, qedm_jax.io.DataFileError: at trace time, a data table that is missing or
+            malformed (an installation problem).
     """
     options = system_options(config)
     table = thermal.rate_table(model, config.table_ln_x(), with_hs=True) if config.fast else None

@@ -35,6 +35,7 @@ import numpy as np
 
 from .. import __version__, api
 from .. import solve as solve_mod
+from ..progress import progress
 from ..relic import contour as contour_mod
 from ..relic import floor as floor_mod
 from . import options, plots
@@ -71,7 +72,19 @@ class _Parser(argparse.ArgumentParser):
 
 def default_cache_dir() -> pathlib.Path | None:
     """The persistent compilation cache folder: ``$QEDM_CACHE_DIR`` (``off``, ``0`` or empty: none),
-    else ``$XDG_CACHE_HOME/qedm_jax/jax``, else ``~/.cache/qedm_jax/jax``."""
+    else ``$XDG_CACHE_HOME/qedm_jax/jax``, else ``~/.cache/qedm_jax/jax``.
+
+    It reads the environment only (``QEDM_CACHE_DIR``; ``""``, ``0``, ``off``, ``none`` and
+    ``false``, in any case and with surrounding blanks, switch the cache off). The folder is not
+    created here (``configure_cache`` does that).
+
+    Returns:
+        The folder as a ``pathlib.Path`` (relative if ``$QEDM_CACHE_DIR`` is), or None when the
+        cache is switched off.
+
+    Raises:
+        Nothing: a home folder that cannot be found leaves ``~`` unexpanded (``os.path.expanduser``).
+    """
     value = os.environ.get(_CACHE_ENV)
     if value is not None:
         return None if value.strip().lower() in ("", "0", "off", "none", "false") else pathlib.Path(value)
@@ -87,7 +100,15 @@ def configure_cache(cache_dir: str | os.PathLike | None = None, enabled: bool = 
         enabled: False leaves the cache off.
 
     Returns:
-        The folder in use, or None.
+        The folder in use, or None (cache off, or the folder cannot be created).
+
+    Side effect (process-wide): unless ``EQX_ON_ERROR`` is set in the environment, equinox's
+    runtime checks are switched to return NaN instead of raising (see the comment in the body),
+    so that executables can be cached.
+
+    Raises:
+        TypeError: a ``cache_dir`` that is not a str or path-like object. An ``OSError`` while
+            creating the folder is not raised: the cache stays off and None is returned.
     """
     import jax
 
@@ -279,16 +300,17 @@ def _cmd_main(args, clock) -> int:
     clock(f"main: {len(species)} target lines x {args.n} masses, {api.TARGET_MASSES[0]:g}-{api.TARGET_MASSES[1]:g} "
           f"GeV, alpha_D = {MAIN_ALPHA_D:g}, m_A = {MAIN_RATIO:g} m_chi -> {out_dir}/")
     paths, statuses = {}, {}
-    for s in species:
-        clock(f"target {s}: {args.n} masses ...")
-        table = api.target(m_min=api.TARGET_MASSES[0], m_max=api.TARGET_MASSES[1], n=args.n, model="bc2", species=s,
-                           ratio=MAIN_RATIO, delta=MAIN_DELTA, alpha_D=MAIN_ALPHA_D)
-        paths[s] = out_dir / f"target_{s}.csv"
-        _write(table, paths[s], clock, f"target {s}")
-        statuses[s] = table["status"]
-    for kind, kind_species in MAIN_FIGURES.items():
-        files = plots.plot_bc2_figure(kind, [paths[s] for s in kind_species], out_dir / f"espp_bc2_{kind}.png")
-        clock(f"plot bc2 {kind}: wrote {' and '.join(str(f) for f in files)}")
+    with progress(len(species) + len(MAIN_FIGURES), "main: target lines and figures", not args.quiet) as bar:
+        for s in species:
+            table = api.target(m_min=api.TARGET_MASSES[0], m_max=api.TARGET_MASSES[1], n=args.n, model="bc2",
+                               species=s, ratio=MAIN_RATIO, delta=MAIN_DELTA, alpha_D=MAIN_ALPHA_D)
+            paths[s] = out_dir / f"target_{s}.csv"
+            table.write_csv(paths[s])
+            statuses[s] = table["status"]
+            bar.update(1, note=f"target {s}: {int(np.sum(table['status'] == 0))}/{args.n} converged -> {paths[s]}")
+        for kind, kind_species in MAIN_FIGURES.items():
+            files = plots.plot_bc2_figure(kind, [paths[s] for s in kind_species], out_dir / f"espp_bc2_{kind}.png")
+            bar.update(1, note=f"plot bc2 {kind}: wrote {' and '.join(str(f) for f in files)}")
     clock("main: done")
     print("summary (masses converged per model):")
     for s, status in statuses.items():
@@ -323,7 +345,20 @@ def _x0(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``qedm`` argument parser."""
+    """The ``qedm`` argument parser.
+
+    The parser has one subcommand per command of the module docstring (and ``plot
+    bc2|contour|floor``), each with the common options (``options.add_common``) and ``func`` set
+    to its ``_cmd_*`` function; a usage error prints ``qedm: error: <message>`` and exits with
+    status 2.
+
+    Returns:
+        A new ``argparse.ArgumentParser`` (a subclass with the one-line error) for ``main``.
+
+    Raises:
+        Nothing at run time (``argparse.ArgumentError`` would mean two options of one command
+        clash: a bug in this module).
+    """
     parser = _Parser(prog=PROG, description="Relic lines of light dark matter with a kinetically mixed dark photon: "
                      "thermal targets, freeze-in lines, relic contours, thermalization floors, grids, and the ESPP "
                      "2026 BC2 figures. Each command calls one function of qedm_jax.api.")
@@ -457,7 +492,16 @@ def main(argv: list[str] | None = None) -> int:
 
     Returns:
         Exit status: 0 on success (masses or points that fail are reported, not errors), 2 on bad
-        input or an unreadable file. Set ``QEDM_TRACEBACK=1`` to see the traceback of such an error.
+        input or an unreadable file (a ``ValueError``, including ``io.DataFileError``, or an
+        ``OSError``, printed as one ``qedm: error:`` line), 130 on ``KeyboardInterrupt``. Set
+        ``QEDM_TRACEBACK=1`` to see the traceback of such an error.
+
+    Raises:
+        SystemExit: from argparse: status 2 for a usage error (unknown option or command, bad
+            option value), 0 for ``-h`` and ``--version``.
+        ValueError, OSError: the errors above, re-raised instead of returning 2 when
+            ``QEDM_TRACEBACK`` is set (non-empty).
+        Exception: any other exception of a command (not caught).
     """
     args = build_parser().parse_args(argv)
     configure_cache(args.cache_dir, enabled=not args.no_cache)

@@ -26,6 +26,19 @@ class DeprecatedOption(UserWarning):
 
 
 def floats(text: str) -> list[float]:
+    """argparse ``type`` of list options: numbers separated by commas and/or spaces.
+
+    Args:
+        text: one command-line word, e.g. ``"0.1,1"`` or ``"0.1"``.
+
+    Returns:
+        The numbers as floats, in order (empty for a blank word); an option with ``nargs="+"``
+        gives a list of such lists (``masses_of`` flattens it).
+
+    Raises:
+        argparse.ArgumentTypeError: a field that ``float()`` rejects (argparse turns it into the
+            one-line usage error, exit status 2).
+    """
     try:
         return [float(v) for v in text.replace(",", " ").split()]
     except ValueError:
@@ -33,7 +46,17 @@ def floats(text: str) -> list[float]:
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
-    """``--quiet``, ``--no-cache``, ``--cache-dir`` (every command)."""
+    """``--quiet``, ``--no-cache``, ``--cache-dir`` (every command).
+
+    Args:
+        p: the (sub)command parser; the options are added to it in place.
+
+    Returns:
+        None.
+
+    Raises:
+        argparse.ArgumentError: ``p`` already has one of these options.
+    """
     p.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     p.add_argument("--no-cache", action="store_true",
                    help="do not use the persistent compilation cache (also: QEDM_CACHE_DIR=off)")
@@ -45,7 +68,26 @@ def add_common(p: argparse.ArgumentParser) -> None:
 def add_model(p: argparse.ArgumentParser, default: str, ratio_nargs: str | None = None,
               families=FAMILIES, secluded_ratio: str = "10") -> None:
     """``--model``, ``--species``, ``--ratio`` (``secluded_ratio``: its default in the help),
-    ``--delta``."""
+    ``--delta``.
+
+    ``--model`` also accepts the BC2 species names (the deprecated spelling of ``--model bc2
+    --species S``, mapped by ``resolve_aliases``); the help lists only ``families``. Every option
+    but ``--model`` defaults to None (the API then uses the family's default).
+
+    Args:
+        p: the (sub)command parser; the options are added to it in place.
+        default: default of ``--model``, one of ``families``.
+        ratio_nargs: argparse ``nargs`` of ``--ratio`` (e.g. ``"+"`` for several ratios); None: one
+            value.
+        families: the family names offered by ``--model``.
+        secluded_ratio: the secluded default ratio as shown in the help text only.
+
+    Returns:
+        None.
+
+    Raises:
+        argparse.ArgumentError: ``p`` already has one of these options.
+    """
     choices = tuple(families) + tuple(SPECIES)  # species: deprecated spelling of --model bc2 --species S
     p.add_argument("--model", default=default, choices=choices, metavar="{" + ",".join(families) + "}",
                    help=f"model family: bc2 (invisible dark photon) or secluded (seed 003) (default {default})")
@@ -58,7 +100,20 @@ def add_model(p: argparse.ArgumentParser, default: str, ratio_nargs: str | None 
 
 
 def add_masses(p: argparse.ArgumentParser, required: bool = False, what: str = "") -> None:
-    """``--m-chi`` (list) or ``--m-min --m-max --n`` (log-spaced range); ``--masses`` deprecated."""
+    """``--m-chi`` (list) or ``--m-min --m-max --n`` (log-spaced range); ``--masses`` deprecated.
+
+    Args:
+        p: the (sub)command parser; the options are added to it in place.
+        required: stored as the parser default ``_masses_required``; nothing reads it, so it
+            does not make the masses required.
+        what: the default mass list in words, appended to the ``--m-chi`` help ("": nothing).
+
+    Returns:
+        None.
+
+    Raises:
+        argparse.ArgumentError: ``p`` already has one of these options.
+    """
     p.add_argument("--m-chi", type=floats, nargs="+", default=None, metavar="M",
                    help="DM masses [GeV], as 0.1,1 or 0.1 1" + (f" ({what})" if what else ""))
     p.add_argument("--masses", type=floats, nargs="+", default=None, help=argparse.SUPPRESS)
@@ -69,7 +124,24 @@ def add_masses(p: argparse.ArgumentParser, required: bool = False, what: str = "
 
 
 def add_grid(p: argparse.ArgumentParser, grid_defaults) -> None:
-    """Options of the (alpha_D, epsilon) relic grids (``qedm contour``, ``qedm floor``)."""
+    """Options of the (alpha_D, epsilon) relic grids (``qedm contour``, ``qedm floor``).
+
+    ``--alpha-d-range``, ``--n-alpha``, ``--epsilon-range``, ``--n-epsilon``, ``--max-steps`` and
+    ``--chunk``; the defaults are read from ``grid_defaults`` (``--alpha-d-range`` and ``--chunk``
+    default to None). Values are checked by the API (``GridSettings.check``), not here.
+
+    Args:
+        p: the (sub)command parser; the options are added to it in place.
+        grid_defaults: ``qedm_jax.relic.contour.GridSettings`` (``n_alpha``, ``epsilon_range``,
+            ``n_epsilon``, ``max_steps`` are used).
+
+    Returns:
+        None.
+
+    Raises:
+        argparse.ArgumentError: ``p`` already has one of these options.
+        AttributeError: ``grid_defaults`` lacks one of the fields above.
+    """
     p.add_argument("--alpha-d-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                    help="alpha_D range of every grid (default per mass: the family's default_alpha_range, "
                    "freeze-in to 1.25 x the estimated alpha_D^TF)")
@@ -88,7 +160,22 @@ def _warn(message: str) -> None:
 
 
 def resolve_aliases(args) -> None:
-    """Map the deprecated spellings onto the current options, with a warning each."""
+    """Map the deprecated spellings onto the current options, with a warning each.
+
+    ``--model <species>`` becomes ``--model bc2 --species <species>``, ``--masses`` becomes
+    ``--m-chi``, ``--no-progress`` sets ``--quiet``; each emits a ``DeprecatedOption`` warning.
+    Attributes a command does not have are skipped.
+
+    Args:
+        args: the parsed ``argparse.Namespace``; changed in place.
+
+    Returns:
+        None.
+
+    Raises:
+        ValueError: ``--model <species>`` together with a different ``--species``, or ``--masses``
+            together with ``--m-chi``.
+    """
     if getattr(args, "model", None) in SPECIES:
         if args.species not in (None, args.model):
             raise ValueError(f"--model {args.model} (deprecated species spelling) conflicts with --species {args.species}")
@@ -105,12 +192,35 @@ def resolve_aliases(args) -> None:
 
 
 def masses_of(args):
-    """The ``--m-chi`` values (flattened), or None."""
+    """The ``--m-chi`` values (flattened), or None.
+
+    Args:
+        args: the parsed ``argparse.Namespace`` of a command with ``add_masses``.
+
+    Returns:
+        The masses [GeV] as a flat list of floats, in command-line order, or None when
+        ``--m-chi`` was not given (unchecked: the API validates them).
+
+    Raises:
+        AttributeError: ``args`` has no ``m_chi`` (a command without ``add_masses``).
+    """
     if args.m_chi is None:
         return None
     return [v for group in args.m_chi for v in group]
 
 
 def family_of(args) -> dict:
-    """``make_family`` keywords of the command line (None where not given)."""
+    """``make_family`` keywords of the command line (None where not given).
+
+    Args:
+        args: the parsed ``argparse.Namespace`` of a command with ``add_model``, after
+            ``resolve_aliases``.
+
+    Returns:
+        ``{"model": ..., "species": ..., "delta": ...}`` (``model`` always set; ``--ratio`` is
+        not included: the caller adds it).
+
+    Raises:
+        AttributeError: ``args`` lacks one of these options (a command without ``add_model``).
+    """
     return {"model": args.model, "species": args.species, "delta": args.delta}

@@ -62,12 +62,47 @@ def load_target(path) -> tuple[dict, float, float]:
 
 
 def figure_paths(out: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
+    """The PNG and PDF paths of one figure: ``out`` with its ``.png``/``.pdf`` suffix (any case)
+    replaced, or with ``.png``/``.pdf`` appended when it has another or none.
+
+    Args:
+        out: the figure path given on the command line, e.g. ``fig.png``, ``fig.pdf`` or ``fig``.
+
+    Returns:
+        ``(png, pdf)`` paths in the folder of ``out`` (not created here).
+
+    Raises:
+        ValueError: ``out`` has an empty name (e.g. ``.`` or ``/``; from ``pathlib``).
+    """
     stem = out.with_suffix("") if out.suffix.lower() in (".png", ".pdf") else out
     return stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".pdf")
 
 
 def plot_bc2_figure(kind: str, csv_paths, out: pathlib.Path, freeze_in=(), floors=()) -> list[pathlib.Path]:
-    """Draw target CSVs (and BC2 freeze-in lines and floors) over the ESPP BC2 limits; returns the files."""
+    """Draw target CSVs (and BC2 freeze-in lines and floors) over the ESPP BC2 limits; returns the files.
+
+    The limits are drawn for the alpha_D and m_A / m_chi of the first file; a file with other
+    values gets a ``qedm: warning:`` line on stderr (and ``plotting.plot_bc2`` warns that the
+    ESPP curves are for its benchmark when they differ from it).
+
+    Args:
+        kind: ESPP BC2 figure, ``"elastic"`` or ``"quasi-elastic"``.
+        csv_paths: ``qedm target`` CSVs (``load_target``), drawn as targets.
+        out: figure path; ``.png`` and ``.pdf`` are both written (``figure_paths``), the folder
+            is created.
+        freeze_in: ``qedm freeze-in --model bc2`` CSVs (column ``Y_BC2``), drawn dashed.
+        floors: ``qedm floor --model bc2`` CSVs (column ``Y_TF``), drawn dotted.
+
+    Returns:
+        ``[png, pdf]``, the files written.
+
+    Raises:
+        ValueError: no file at all; an unknown ``kind`` (``plotting.plot_bc2``); ``out`` with an
+            empty name (``figure_paths``).
+        qedm_jax.io.DataFileError: a CSV that does not parse, or lacks a needed column or the
+            numeric ``alpha_D`` / ``m_A_over_m_chi`` header entries.
+        OSError: a CSV cannot be read, or the folder or a figure cannot be written.
+    """
     loaded = [load_target(p) for p in csv_paths]
     extra = ([_load_bc2_line(p, "Y_BC2", "--") for p in freeze_in]
              + [_load_bc2_line(p, "Y_TF", ":") for p in floors])
@@ -92,7 +127,18 @@ def plot_bc2_figure(kind: str, csv_paths, out: pathlib.Path, freeze_in=(), floor
 
 
 def cmd_plot_bc2(args) -> list[pathlib.Path]:
-    """``qedm plot bc2``; returns the files."""
+    """``qedm plot bc2``; returns the files.
+
+    Args:
+        args: parsed options with ``kind``, ``targets``, ``freeze_in``, ``floor`` (lists of CSV
+            paths) and ``out``.
+
+    Returns:
+        ``[png, pdf]``, the files written.
+
+    Raises:
+        ValueError, qedm_jax.io.DataFileError, OSError: as ``plot_bc2_figure``.
+    """
     return plot_bc2_figure(args.kind, [pathlib.Path(p) for p in args.targets], pathlib.Path(args.out),
                            freeze_in=[pathlib.Path(p) for p in args.freeze_in],
                            floors=[pathlib.Path(p) for p in args.floor])
@@ -135,7 +181,27 @@ def _floor_note(names: list[str], from_file: list[bool], masses: list[float]) ->
 
 
 def cmd_plot_contour(args) -> list[pathlib.Path]:
-    """``qedm plot contour``: seed 003 Fig. 2 and the plateau view; returns the files."""
+    """``qedm plot contour``: seed 003 Fig. 2 and the plateau view; returns the files.
+
+    alpha_D^TF of each contour comes from the first ``--floors`` file with the same (m_chi,
+    ratio), else from ``thermalization_floor`` of the contour itself (no floor where that
+    raises: the contour is drawn without one).
+
+    Args:
+        args: parsed options with ``contours`` (contour CSVs), ``floors`` (floor CSVs, may be
+            empty), ``tolerance`` (relative alpha_D band, in (0, 1)) and ``out``.
+
+    Returns:
+        ``[png, pdf, plateau_png, plateau_pdf]``, the files written (the plateau view is
+        ``out`` with the suffix ``_plateau``).
+
+    Raises:
+        ValueError: ``tolerance`` outside (0, 1) (checked after the contour files are read);
+            ``out`` with an empty name (``figure_paths``).
+        qedm_jax.io.DataFileError: a contour or floor CSV that does not parse or lacks columns
+            (``api.load_contours``, ``api.load_floors``).
+        OSError: a CSV cannot be read, or the folder or a figure cannot be written.
+    """
     groups = [g for p in args.contours for g in api.load_contours(pathlib.Path(p))]
     if not (0.0 < args.tolerance < 1.0):
         raise ValueError(f"--tolerance must be in (0, 1); got {args.tolerance!r}")
@@ -176,7 +242,26 @@ def cmd_plot_contour(args) -> list[pathlib.Path]:
 
 
 def cmd_plot_floor(args) -> list[pathlib.Path]:
-    """``qedm plot floor``: seed 003 Fig. 3; returns the files."""
+    """``qedm plot floor``: seed 003 Fig. 3; returns the files.
+
+    One pair of lines (epsilon_TF and epsilon_min against m_ZD = m_chi / ratio,
+    ``floor_in_mzd_plane``) per ratio found in the files, in order of first appearance.
+
+    Args:
+        args: parsed options with ``floors`` (``qedm floor --model secluded`` CSVs, at least
+            one), ``hypercharge`` (bool: plot seed 003's hypercharge mixing) and ``out``.
+
+    Returns:
+        ``[png, pdf]``, the files written.
+
+    Raises:
+        qedm_jax.io.DataFileError: a CSV that does not parse or lacks the ``ratio``, ``m_chi``,
+            ``epsilon_min`` or ``epsilon_TF`` column (a ``--model bc2`` floor CSV has no
+            ``epsilon_min``).
+        ValueError: masses not finite and > 0 or a ratio <= 1 in a file
+            (``floor_in_mzd_plane``); an empty ``floors`` list; ``out`` with an empty name.
+        OSError: a CSV cannot be read, or the folder or a figure cannot be written.
+    """
     rows = []
     for p in args.floors:
         columns, _ = io.read_target_csv(pathlib.Path(p))

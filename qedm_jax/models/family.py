@@ -182,7 +182,13 @@ class ModelFamily(abc.ABC):
         return np.asarray(m_chi, dtype=np.float64) > c.M_E
 
     def static_key(self) -> tuple:
-        """The fields that fix the compiled code: every field but ``ratio`` (which may be traced)."""
+        """The fields that fix the compiled code: every field but ``ratio`` (which may be traced).
+
+        Returns:
+            ``(type(self), *values)``: the family class, then the value of every dataclass field
+            except ``ratio``, in field order (e.g. BC2: ``(BC2Family, rratio, species, delta)``);
+            hashable, equal for families that share a compilation.
+        """
         return (type(self),) + tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "ratio")
 
     def default_alpha_range(self, m_chi: float) -> tuple[float, float]:
@@ -251,11 +257,21 @@ class ModelFamily(abc.ABC):
 
     @abc.abstractmethod
     def header(self) -> dict[str, str]:
-        """CSV header entries that describe the family (model, fixed parameters, units)."""
+        """CSV header entries that describe the family (model, fixed parameters, units).
+
+        Returns:
+            ``{key: value}``, one-line strings for ``io.write_target_csv``'s ``header``: always
+            ``"model"`` (a description naming the module), then the fixed parameters, with the
+            mass ratio as ``repr`` of its float.
+        """
 
     @abc.abstractmethod
     def label(self) -> str:
-        """Legend label (matplotlib mathtext)."""
+        """Legend label (matplotlib mathtext).
+
+        Returns:
+            One-line label naming the model and its fixed parameters.
+        """
 
 
 _SPECIES_LABELS = {"scalar": "complex scalar", "majorana": "Majorana", "dirac": "Dirac", "pseudo-dirac": "pseudo-Dirac"}
@@ -329,10 +345,22 @@ class BC2Family(ModelFamily):
         return out + super().validity_warnings(m_chi, alpha_D, epsilon)
 
     def header(self) -> dict[str, str]:
+        """See ``ModelFamily.header``.
+
+        Returns:
+            ``{"model", "species", "m_A_over_m_chi", "delta_over_m_chi"}`` entries (delta is 0.0
+            except for pseudo-Dirac).
+        """
         return {"model": f"bc2 {self.species} (invisible dark photon, qedm_jax.models.bc2)",
                 "species": self.species, "m_A_over_m_chi": repr(self.ratio), "delta_over_m_chi": repr(self.delta)}
 
     def label(self) -> str:
+        """See ``ModelFamily.label``.
+
+        Returns:
+            The species and m_A' = ratio m_chi (and Delta for pseudo-Dirac), e.g.
+            ``"Dirac ($m_{A'} = 3\\,m_\\chi$)"``.
+        """
         text = rf"{_SPECIES_LABELS[self.species]} ($m_{{A'}} = {self.ratio:g}\,m_\chi$"
         if self.species == "pseudo-dirac":
             text += rf", $\Delta = {self.delta:g}\,m_\chi$"
@@ -426,10 +454,20 @@ class SecludedFamily(ModelFamily):
         return out + super().validity_warnings(m_chi, alpha_D, epsilon)
 
     def header(self) -> dict[str, str]:
+        """See ``ModelFamily.header``.
+
+        Returns:
+            ``{"model", "m_chi_over_m_ZD"}`` entries.
+        """
         return {"model": "secluded Dirac DM, visibly decaying Z_D (seed 003, qedm_jax.models.secluded)",
                 "m_chi_over_m_ZD": repr(self.ratio)}
 
     def label(self) -> str:
+        """See ``ModelFamily.label``.
+
+        Returns:
+            ``"secluded Dirac ($m_\\chi = <ratio>\\,m_{Z_D}$)"``.
+        """
         return rf"secluded Dirac ($m_\chi = {self.ratio:g}\,m_{{Z_D}}$)"
 
 

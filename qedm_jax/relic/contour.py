@@ -81,7 +81,12 @@ def contour_config(**kwargs) -> solve_mod.SolverConfig:
         **kwargs: ``SolverConfig`` fields that override these.
 
     Returns:
-        ``SolverConfig``.
+        ``SolverConfig`` (two-temperature).
+
+    Raises:
+        ValueError: as ``solve.two_temperature_config``: ``thermalized=True`` in ``kwargs``, or a
+            field outside its range (``SolverConfig``'s checks, e.g. x_end <= x0).
+        TypeError: a keyword that is not a ``SolverConfig`` field.
     """
     kwargs.setdefault("x_end", 1.0e4)
     kwargs.setdefault("n_save", CONTOUR_N_SAVE)
@@ -373,7 +378,19 @@ class RelicContour:
         return int(self.alpha_D.size)
 
     def select(self, mask) -> "RelicContour":
-        """The points where ``mask`` (bool, shape (n,)) is True, order kept."""
+        """The points where ``mask`` is True, order kept.
+
+        Args:
+            mask: bool array (or anything ``np.asarray(mask, dtype=bool)`` accepts), shape (n,).
+
+        Returns:
+            A new ``RelicContour`` with the selected points (every array field indexed by
+            ``mask``; ``omega_h2`` and ``m_chi`` unchanged).
+
+        Raises:
+            IndexError: a 1-d ``mask`` of another length, or one with more dimensions (numpy
+                boolean indexing; a 0-d mask is not caught and adds an axis).
+        """
         mask = np.asarray(mask, dtype=bool)
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         return RelicContour(**{k: (v[mask] if isinstance(v, np.ndarray) else v) for k, v in fields.items()})

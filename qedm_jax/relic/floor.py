@@ -319,7 +319,11 @@ def refine_epsilon_range(relic: RelicContour, alpha_estimate: float, epsilon_min
         epsilon_range: the coarse grid's (lo, hi) epsilon.
 
     Returns:
-        ``(eps_lo, eps_hi)``.
+        ``(eps_lo, eps_hi)``, photon-like epsilon, floats.
+
+    Raises:
+        ValueError: ``relic`` has no freeze-out point with a finite alpha_D (numpy's "argmax of
+            an empty sequence"; ``plateau_floor`` calls it only when there is one).
     """
     out = relic.freeze_out & np.isfinite(relic.alpha_D)
     eps_peak = float(relic.epsilon[out][np.argmax(relic.alpha_D[out])])
@@ -384,7 +388,17 @@ def plateau_floor(family: ModelFamily, m_chi: float, settings, omega_h2: float =
         chunk: points per compiled call (None: the larger grid, at most ``DEFAULT_CHUNK``).
 
     Returns:
-        ``PlateauFloor``.
+        ``PlateauFloor``; no contour, no floor, or a floor below the grid is a ``FLOOR_*``
+        status, not an exception.
+
+    Raises:
+        ValueError: ``settings.alpha_D_range`` is None and the family has no default range
+            (``ModelFamily.default_alpha_range``); ``settings`` that ``contour_config`` rejects
+            (x0, max_steps); a grid that ``omega_grid`` rejects (axes, ``chunk < 1``, a corner
+            model that fails ``solve.check_model``, a non-finite ``m_chi``); ``omega_h2`` not
+            finite and > 0 (``relic_contour``, raised only after the coarse grid is solved).
+            ``tolerance`` is not checked here: outside (0, 1) every floor read fails and the
+            result has status ``FLOOR_NO_FREEZE_OUT`` (``api.floor`` checks it).
     """
     from .contour import DEFAULT_CHUNK, family_grid
 
@@ -494,8 +508,9 @@ def maximum_floor(family: ModelFamily, m_chi, alpha_D: float,
     Search: the freeze-in coefficient A = Omega / epsilon^2 from one solve at epsilon = 1e-13
     gives the saturation estimate epsilon_sat = sqrt(Omega_eq / A) with Omega_eq the Omega h^2
     of the equilibrium yield at T = m_chi; then three grids in ln epsilon (9 points over
-    ln epsilon_sat +- 3.5, 5 over +-0.4, 5 over +-0.06), each centred on the vertex of the
-    parabola through the largest ln Omega and its neighbours, and a final solve at the vertex.
+    ln epsilon_sat +- 3.5, 5 over +-0.3, 5 over +-0.05: ``_MAX_STAGES``), each centred on the
+    vertex of the parabola through the largest ln Omega and its neighbours, and a final solve
+    at the vertex.
     Located to ~1e-3 in ln epsilon (Omega is flat there).
 
     Args:
@@ -507,7 +522,13 @@ def maximum_floor(family: ModelFamily, m_chi, alpha_D: float,
     Returns:
         ``(epsilon_TF, omega_h2_at_TF, status)``, shape (n,) each: the ``solve.STATUS_*`` code
         (``STATUS_ROOT_FAILED`` when the maximum is not inside the first grid or a grid edge is
-        the largest value at the last stage).
+        the largest value at the last stage). A mass counts as failed when any of its solves
+        failed (the largest status code of them); epsilon_TF is NaN there.
+
+    Raises:
+        ValueError: a point whose model fails ``solve.check_model`` (from ``solve_points``, i.e.
+            ``grids.scan``, before anything is traced: e.g. a mass not finite and > 0, or
+            alpha_D not finite and > 0).
     """
     masses = np.atleast_1d(np.asarray(m_chi, dtype=np.float64))
     n = masses.size

@@ -46,10 +46,15 @@ def freeze_in_config(x0: float, **kwargs) -> solve_mod.SolverConfig:
 
     Args:
         x0: start x = m_chi / T0 (physical: above the production, seed 003 Sec. 2.3).
-        **kwargs: other ``SolverConfig`` fields.
+        **kwargs: other ``SolverConfig`` fields (they override rtol and atol too).
 
     Returns:
-        ``SolverConfig``.
+        ``SolverConfig`` (two-temperature).
+
+    Raises:
+        ValueError: as ``solve.two_temperature_config``: ``thermalized=True`` in ``kwargs``, or a
+            field outside its range (``SolverConfig``'s checks, e.g. x0 not in (0, x_end)).
+        TypeError: a keyword that is not a ``SolverConfig`` field.
     """
     kwargs.setdefault("rtol", 1.0e-7)
     kwargs.setdefault("atol", 1.0e-9)
@@ -91,7 +96,15 @@ def freeze_in_line(family: ModelFamily, m_chi, alpha_D: float, omega_h2: float =
         config: two-temperature ``SolverConfig`` (default ``freeze_in_config(family's x0)``).
 
     Returns:
-        ``FreezeInLine``.
+        ``FreezeInLine`` with arrays of shape (n,), in input order; a mass without a root is a
+        status code, never an exception.
+
+    Raises:
+        ValueError: ``omega_h2 <= 0`` or ``alpha_D < 0`` (``math.log`` / ``math.sqrt`` domain
+            errors, not checked with a message here), or a point whose model fails
+            ``solve.check_model`` (from ``solve_points``, i.e. ``grids.scan``: e.g. a mass not
+            finite and > 0, a non-finite alpha_D).
+        ZeroDivisionError: ``alpha_D == 0``.
     """
     masses = np.atleast_1d(np.asarray(m_chi, dtype=np.float64))
     config = freeze_in_config(family.x0_two_temperature) if config is None else config

@@ -62,6 +62,17 @@ def target_config(config: solve_mod.SolverConfig | None = None) -> solve_mod.Sol
 
     ``adjoint="direct"`` is kept (forward and reverse mode): use it for ``jax.grad`` of a
     target; "forward" is cheaper and serves ``jax.jacfwd``.
+
+    Args:
+        config: ``SolverConfig`` to start from (None: ``SolverConfig()``).
+
+    Returns:
+        A new ``SolverConfig`` equal to ``config`` except ``thermalized=True`` and ``adjoint``
+        "direct" (if ``config`` had it) or "forward" (otherwise).
+
+    Raises:
+        Nothing for a ``SolverConfig``: it already passed its checks, and the two replaced
+        fields are valid values.
     """
     config = solve_mod.SolverConfig() if config is None else config
     adjoint = "direct" if config.adjoint == "direct" else "forward"
@@ -101,7 +112,16 @@ def thermal_target_unchecked(
         max_steps: Newton iteration limit.
 
     Returns:
-        ``(epsilon, omega_h2_at_root, status)``, scalars.
+        ``(epsilon, omega_h2_at_root, status)``, scalars: epsilon (photon-like kinetic mixing;
+        NaN where status != 0), Omega h^2 of a check solve at that epsilon, and the int32
+        ``solve.STATUS_*`` code: the check solve's where it failed, else ``STATUS_ROOT_FAILED``
+        when Newton did not converge, the check is off by 1e-3 or more in ln Omega h^2, or the
+        root has epsilon >= 1.
+
+    Raises:
+        ValueError: at trace time only, from ``solve.solve_unchecked`` (an unknown g_star or
+            R-ratio table name). The inputs are not checked (``thermal_target`` does that); a
+            root that fails is a status code, never an exception.
     """
     config = target_config(config)
     solver = optx.Newton(rtol=rtol, atol=rtol)  # Cauchy termination: |residual| < rtol
@@ -208,6 +228,13 @@ def freeze_out_root(family, m_chi, alpha_D: float, omega_h2: float = c.OMEGA_H2_
     Returns:
         ``(epsilon, omega_h2_at_root, status)``, numpy arrays of shape (n,) (the thermal
         target's status where it failed; epsilon NaN where status != 0).
+
+    Raises:
+        ValueError: from ``thermal_target`` (masses not a 1-d array of finite values > 0 GeV,
+            ``omega_h2`` not finite and > 0, or a model that fails ``solve.check_model`` at the
+            first or last mass), or from ``solve_points`` (``grids.scan``: a point whose model
+            fails ``solve.check_model``). A mass whose root fails is a status code, never an
+            exception. ``family.has_epsilon_target`` is not checked.
     """
     from .floor import solve_points
 
