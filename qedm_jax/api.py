@@ -448,10 +448,7 @@ def floor(m_chi=None, *, model: str | ModelFamily = "secluded", species: str | N
     if alpha_D is not None:
         raise ValueError(f"alpha_D applies to the maximum floor (bc2); the {base.name} floor scans alpha_D "
                          "(alpha_D_range)")
-    if not (isinstance(tolerance, (int, float)) and 0.0 < tolerance < 1.0):
-        raise ValueError(f"tolerance must be in (0, 1); got {tolerance!r}")
-    if isinstance(n_refine, bool) or not isinstance(n_refine, (int, np.integer)) or n_refine == 1 or n_refine < 0:
-        raise ValueError(f"n_refine must be 0 (no refinement) or an integer >= 2; got {n_refine!r}")
+    floor_mod.check_plateau_options(omega_h2, tolerance, n_refine)
     families = _ratios(_family_args(base), ratio, FLOOR_RATIOS_SECLUDED if base.name == "secluded" else base.ratio)
     settings = _grid_settings(alpha_D_range, n_alpha, epsilon_range, n_epsilon, x0, max_steps, chunk)
     for family in families:

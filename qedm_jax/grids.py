@@ -49,7 +49,7 @@ __all__ = ["ScanResult", "scan", "save_scan", "load_scan"]
 
 _MESH_AXIS = "points"
 _RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points", "lanes_per_device", "retry_failed",
-             "pad_chunk")
+             "pad_chunk", "names")
 _FORMAT_VERSION = 1
 
 

@@ -26,7 +26,7 @@ import optimistix as optx
 from jaxtyping import Array, Float, Int
 
 from . import constants as c
-from . import sm, thermal
+from . import io, sm, thermal
 from .boltzmann import SystemOptions, vector_field
 from .linsolve import Cramer2
 from .models.base import AbstractModel
@@ -135,6 +135,8 @@ class SolverConfig(eqx.Module):
             raise ValueError(f"rtol and atol must be in (0, 1), got {self.rtol}, {self.atol}")
         if self.max_steps < 1 or not (self.n_table == 0 or self.n_table >= 8):
             raise ValueError(f"max_steps must be >= 1 and n_table 0 (auto) or >= 8, got {self.max_steps}, {self.n_table}")
+        if self.gstar not in io.GSTAR_TABLES:
+            raise ValueError(f"gstar must be one of {sorted(io.GSTAR_TABLES)}, got {self.gstar!r}")
         if self.adjoint not in ("recursive", "forward", "direct"):
             raise ValueError(f"adjoint must be 'recursive', 'forward' or 'direct', got {self.adjoint!r}")
 
@@ -149,8 +151,7 @@ class SolverConfig(eqx.Module):
             numpy float64 array of shape (``table_nodes()``,), increasing.
         """
         upper = self.x_end * (1.0 if self.thermalized else 1.0e3)
-        lower = self.x0 * (1.0 if self.thermalized else 1.0)
-        return thermal.ln_x_grid(lower / 1.5, upper * 1.5, self.table_nodes())
+        return thermal.ln_x_grid(self.x0 / 1.5, upper * 1.5, self.table_nodes())
 
     def table_nodes(self) -> int:
         """Number of rate-table nodes: ``n_table``, or the default of the mode when it is 0.
@@ -388,9 +389,8 @@ def solve_unchecked(model: AbstractModel, config: SolverConfig = SolverConfig())
         status code with NaN Omega h^2, never an exception.
 
     Raises:
-        ValueError: at trace time, an unknown ``config.gstar`` or model R-ratio table name
-            (``qedm_jax.io``; neither ``SolverConfig`` nor ``BC2`` checks it). The physical
-            inputs are not checked (``check_model``).
+        Nothing for bad names: ``SolverConfig`` and the models check their table names when
+            built; the physical inputs are not checked here (``check_model``).
         OSError, qedm_jax.io.DataFileError: at trace time, a data table that is missing or
             malformed (an installation problem).
     """

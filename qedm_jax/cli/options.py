@@ -99,13 +99,11 @@ def add_model(p: argparse.ArgumentParser, default: str, ratio_nargs: str | None 
     p.add_argument("--delta", type=float, default=None, help="bc2 pseudo-dirac: Delta / m_chi (default 0.1)")
 
 
-def add_masses(p: argparse.ArgumentParser, required: bool = False, what: str = "") -> None:
+def add_masses(p: argparse.ArgumentParser, what: str = "") -> None:
     """``--m-chi`` (list) or ``--m-min --m-max --n`` (log-spaced range); ``--masses`` deprecated.
 
     Args:
         p: the (sub)command parser; the options are added to it in place.
-        required: stored as the parser default ``_masses_required``; nothing reads it, so it
-            does not make the masses required.
         what: the default mass list in words, appended to the ``--m-chi`` help ("": nothing).
 
     Returns:
@@ -120,7 +118,6 @@ def add_masses(p: argparse.ArgumentParser, required: bool = False, what: str = "
     p.add_argument("--m-min", type=float, default=None, help="lowest mass of a log-spaced range [GeV]")
     p.add_argument("--m-max", type=float, default=None, help="highest mass of the range [GeV]")
     p.add_argument("--n", type=int, default=None, help="number of masses in the range, >= 1")
-    p.set_defaults(_masses_required=required)
 
 
 def add_grid(p: argparse.ArgumentParser, grid_defaults) -> None:

@@ -40,7 +40,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
 from .. import constants as c
-from .. import sm
+from .. import io, sm
 from .base import AbstractModel
 
 __all__ = ["BC2", "SPECIES", "width_A_sm", "width_A_dark", "width_A"]
@@ -86,6 +86,8 @@ class BC2(AbstractModel):
     def __check_init__(self):
         if self.species not in SPECIES:
             raise ValueError(f"species must be one of {SPECIES}, got {self.species!r}")
+        if self.rratio not in io.RRATIO_TABLES:
+            raise ValueError(f"rratio must be one of {sorted(io.RRATIO_TABLES)}, got {self.rratio!r}")
 
     @property
     def name(self) -> str:

@@ -491,7 +491,7 @@ def make_family(model: str | ModelFamily = "bc2", *, species: str | None = None,
         ValueError: unknown model, a parameter the family does not have, or one out of range.
     """
     if isinstance(model, ModelFamily):
-        if species is not None or ratio is not None or delta is not None:
+        if species is not None or ratio is not None or delta is not None or rratio != sm.DEFAULT_RRATIO:
             raise ValueError("give the fixed parameters either in the ModelFamily or as keywords, not both")
         return model
     if model == "bc2":

@@ -42,6 +42,7 @@ __all__ = [
     "FloorInMzdPlane",
     "thermalization_floor",
     "refine_epsilon_range",
+    "check_plateau_options",
     "plateau_floor",
     "maximum_floor",
     "floor_in_mzd_plane",
@@ -367,6 +368,28 @@ def _floor_or_none(relic: RelicContour, tolerance: float) -> ThermalizationFloor
         return None
 
 
+def check_plateau_options(omega_h2: float, tolerance: float, n_refine: int) -> None:
+    """Check the options of ``plateau_floor`` (before any solve).
+
+    Args:
+        omega_h2: target Omega h^2, finite and > 0.
+        tolerance: relative alpha_D band of the floor, in (0, 1).
+        n_refine: alpha_D points of the refinement grid, 0 (none) or an integer >= 2.
+
+    Returns:
+        None.
+
+    Raises:
+        ValueError: naming the first option out of range.
+    """
+    if not (isinstance(omega_h2, (int, float, np.floating)) and math.isfinite(omega_h2) and omega_h2 > 0.0):
+        raise ValueError(f"omega_h2 must be finite and > 0; got {omega_h2!r}")
+    if not (isinstance(tolerance, (int, float, np.floating)) and 0.0 < tolerance < 1.0):
+        raise ValueError(f"tolerance must be in (0, 1); got {tolerance!r}")
+    if isinstance(n_refine, bool) or not isinstance(n_refine, (int, np.integer)) or n_refine == 1 or n_refine < 0:
+        raise ValueError(f"n_refine must be 0 (no refinement) or an integer >= 2; got {n_refine!r}")
+
+
 def plateau_floor(family: ModelFamily, m_chi: float, settings, omega_h2: float = c.OMEGA_H2_PLANCK,
                   tolerance: float = FLOOR_TOLERANCE, n_refine: int = FLOOR_N_REFINE,
                   chunk: int | None = None) -> PlateauFloor:
@@ -396,11 +419,12 @@ def plateau_floor(family: ModelFamily, m_chi: float, settings, omega_h2: float =
             (``ModelFamily.default_alpha_range``); ``settings`` that ``contour_config`` rejects
             (x0, max_steps); a grid that ``omega_grid`` rejects (axes, ``chunk < 1``, a corner
             model that fails ``solve.check_model``, a non-finite ``m_chi``); ``omega_h2`` not
-            finite and > 0 (``relic_contour``, raised only after the coarse grid is solved).
-            ``tolerance`` is not checked here: outside (0, 1) every floor read fails and the
-            result has status ``FLOOR_NO_FREEZE_OUT`` (``api.floor`` checks it).
+            finite and > 0; ``tolerance`` outside (0, 1); ``n_refine`` not 0 or >= 2 (all
+            before any solve).
     """
     from .contour import DEFAULT_CHUNK, family_grid
+
+    check_plateau_options(omega_h2, tolerance, n_refine)
 
     alpha = settings.alpha_axis(family, m_chi)
     epsilon = settings.epsilon_axis()

@@ -189,6 +189,7 @@ def thermal_target(
 
 #: relaxation rate of T_hs towards T per e-fold of x when kinetic equilibrium is imposed
 KINETIC_RELAXATION = 1.0e4
+_SLOPE_PROBE = math.log(1.1)  # ln epsilon step of the branch-slope probe of freeze_out_root
 _ROOT_ITER = 8  # secant iterations of ``freeze_out_root``
 _ROOT_TOL = 1e-4  # |ln(Omega / target)| at which the secant stops
 
@@ -200,8 +201,10 @@ def freeze_out_root(family, m_chi, alpha_D: float, omega_h2: float = c.OMEGA_H2_
     Starts from the thermal target of ``thermal_target`` (thermalized, T_hs = T, same model) and
     runs a secant iteration in ln epsilon on ln(Omega / omega_h2) (first step with the
     freeze-out slope d ln Omega / d ln epsilon = -2), at most 8 solves per mass, until
-    |ln(Omega / omega_h2)| < 1e-4. Status 4 if not converged or if the local slope at the root
-    is not < -1 (not the freeze-out branch).
+    |ln(Omega / omega_h2)| < 1e-4; a root within 1e-3 is accepted after the last solve. The
+    local slope at the root is the last secant's, or, where the first solve already met the
+    tolerance, from one probe solve at 1.1 epsilon. Status 4 if not converged or if that
+    slope is not < -1 (not the freeze-out branch).
 
     Physics note: the two-temperature system (seed 003 Eqs. 2.14-2.16) exchanges energy
     between chi and the SM only through annihilation and production; elastic scattering
@@ -234,9 +237,13 @@ def freeze_out_root(family, m_chi, alpha_D: float, omega_h2: float = c.OMEGA_H2_
             ``omega_h2`` not finite and > 0, or a model that fails ``solve.check_model`` at the
             first or last mass), or from ``solve_points`` (``grids.scan``: a point whose model
             fails ``solve.check_model``). A mass whose root fails is a status code, never an
-            exception. ``family.has_epsilon_target`` is not checked.
+            exception. A family without an epsilon thermal target (``has_epsilon_target``).
     """
     from .floor import solve_points
+
+    if not family.has_epsilon_target:
+        raise ValueError(f"the {family.name} family has no epsilon thermal target (its relic surface is a contour "
+                         "in (alpha_D, epsilon): use relic.contour)")
 
     masses = np.atleast_1d(np.asarray(m_chi, dtype=np.float64))
     config = solve_mod.two_temperature_config(x0=family.x0_two_temperature) if config is None else config
@@ -255,7 +262,7 @@ def freeze_out_root(family, m_chi, alpha_D: float, omega_h2: float = c.OMEGA_H2_
 
     first, f1 = evaluate(ln_e1)
     status = np.where(usable, first.status, status).astype(np.int32)
-    omega, slope = first.omega_h2, np.full(n, -2.0)
+    omega, slope, measured = first.omega_h2, np.full(n, -2.0), np.zeros(n, dtype=bool)
     for _ in range(_ROOT_ITER):
         if np.all((np.abs(f1) < _ROOT_TOL) | (status != solve_mod.STATUS_OK)):
             break
@@ -266,7 +273,15 @@ def freeze_out_root(family, m_chi, alpha_D: float, omega_h2: float = c.OMEGA_H2_
         status = np.where(status == solve_mod.STATUS_OK, sol.status, status).astype(np.int32)
         omega = sol.omega_h2
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope = np.where(np.abs(ln_e1 - ln_e0) > 1e-12, (f1 - f0) / (ln_e1 - ln_e0), slope)
+            step = np.abs(ln_e1 - ln_e0) > 1e-12
+            slope = np.where(step, (f1 - f0) / (ln_e1 - ln_e0), slope)
+        measured |= step
+    probe = (status == solve_mod.STATUS_OK) & ~measured
+    if np.any(probe):  # the start met the tolerance: measure the branch slope once
+        ln_probe = ln_e1 + _SLOPE_PROBE
+        _, f_probe = evaluate(ln_probe)
+        with np.errstate(invalid="ignore"):
+            slope = np.where(probe, (f_probe - f1) / _SLOPE_PROBE, slope)
     failed = (status == solve_mod.STATUS_OK) & ~((np.abs(f1) < 10 * _ROOT_TOL) & (slope < -1.0))
     status = np.where(failed, solve_mod.STATUS_ROOT_FAILED, status).astype(np.int32)
     return np.where(status == solve_mod.STATUS_OK, np.exp(ln_e1), np.nan), omega, status
