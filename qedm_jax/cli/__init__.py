@@ -120,7 +120,7 @@ def configure_cache(cache_dir: str | os.PathLike | None = None, enabled: bool = 
     except OSError:
         return None  # a cache we cannot write is no reason to fail
     jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     try:  # ``import qedm_jax`` compiled small tables before the folder was set: JAX then decided "no cache"
         from jax._src import compilation_cache
@@ -327,6 +327,13 @@ def _cmd_plot(args, clock) -> int:
 # --- the parser ------------------------------------------------------------------------------------------
 
 
+def _omega_x0_out(p: argparse.ArgumentParser) -> None:
+    """``--omega-h2``, ``--x0`` and ``--out`` (CSV) of the two-temperature relic commands."""
+    _omega(p)
+    _x0(p)
+    p.add_argument("--out", required=True, help="output CSV")
+
+
 def _sub(commands, name: str, help_text: str, description: str, func) -> argparse.ArgumentParser:
     p = commands.add_parser(name, help=help_text, description=description)
     options.add_common(p)
@@ -382,9 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_model(p, "secluded")
     options.add_masses(p, what="default: secluded 0.1-100, bc2 12 log-spaced in 0.001-2")
     p.add_argument("--alpha-d", type=float, default=None, help="alpha_D > 0 (default: secluded 1e-8, bc2 0.5)")
-    _omega(p)
-    _x0(p)
-    p.add_argument("--out", required=True, help="output CSV")
+    _omega_x0_out(p)
 
     p = _sub(commands, "contour", "relic contours in the (alpha_D, epsilon) plane -> CSV (api.contour)",
              "For every (ratio, m_chi), two-temperature solves on a log-spaced (alpha_D, epsilon) grid, the "
@@ -393,9 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_model(p, "secluded", ratio_nargs="+")
     options.add_masses(p, what="default: 0.1-100 (secluded)")
     options.add_grid(p, _GRID)
-    _omega(p)
-    _x0(p)
-    p.add_argument("--out", required=True, help="output CSV")
+    _omega_x0_out(p)
 
     p = _sub(commands, "floor", "thermalization floor (and epsilon_min) per mass -> CSV (api.floor)",
              "secluded: per (ratio, m_chi) a relic grid, epsilon_min and the plateau floor, refined on a second grid "
@@ -410,9 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="secluded: relative alpha_D band of the floor, in (0, 1) (default %(default)s)")
     p.add_argument("--n-refine", type=int, default=floor_mod.FLOOR_N_REFINE,
                    help="secluded: alpha_D points of the refinement grid; 0: none (default %(default)s)")
-    _omega(p)
-    _x0(p)
-    p.add_argument("--out", required=True, help="output CSV")
+    _omega_x0_out(p)
 
     p = _sub(commands, "scan", "Omega h^2 on an (epsilon, alpha_D, m_chi) grid -> .npz (api.scan)",
              "Omega h^2 at every point of the Cartesian grid epsilon x alpha_D x m_chi (axes in that order), written "
