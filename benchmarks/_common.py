@@ -38,7 +38,7 @@ def git_commit() -> str | None:
     head = _git("rev-parse", "HEAD")
     if head is None:
         return None
-    return head + ("+dirty" if _git("status", "--porcelain", "--", "qedm_jax") else "")
+    return head + ("+dirty" if _git("status", "--porcelain", "--", ":/qedm_jax") else "")
 
 
 def package_versions(packages=CORE_PACKAGES) -> dict[str, str | None]:

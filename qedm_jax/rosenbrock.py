@@ -18,6 +18,17 @@ solver guide recommends it for small stiff systems at rtol 1e-5..1e-8.
 The state must be a 1-d array of small size n (2 now, ~5 later): the LU factorisation is an
 unrolled Gaussian elimination with partial pivoting (``lu_factor``, O(n^3) scalar operations,
 no LAPACK call per lane).
+
+Caveat, measured on the relic problem (benchmarks/bench_rosenbrock.py): a Rosenbrock method
+freezes J at the start of the step, and its order conditions assume that J varies slowly. In
+the equilibrium-tracking regime of freeze-out the stiff rate Gamma/H ~ e^(-x) changes by a
+factor ~e^(-x h) within a step of h in ln x; there the local error is orders of magnitude
+above Kvaerno5's at the same h (model problem y' = -L e^(-5t) (y - g(t)) + g'(t), L = 1e9:
+5e-5 vs 2e-15 at h = 0.08; with a constant rate, or with the exp(+-w) nonlinearity of the log
+variables alone, Rodas5P is exact to rounding). Consequences at the production PID settings:
+~2x the Kvaerno5 steps thermalized, ~3-30x two-temperature, and Omega h^2 errors ~1e-3 there
+(Kvaerno5: ~1e-4). Neither the cancellation production - depletion (rates ~1e12) nor rounding
+limits it: at rtol 1e-10 Rodas5P agrees with scipy Radau to 2e-8 in Omega h^2.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import diffrax
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -238,14 +250,25 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
     gamma_i h^2 f_t, so each stage is one vector-field evaluation and one ``lu_solve`` with the
     single ``lu_factor`` of the step. The local error estimate is y1 - y1_hat (O(h^5)).
 
-    No data-dependent loop: the stages are unrolled in Python. A singular (I - gamma h J) or
-    a non-finite stage makes y1 and the error estimate NaN, which diffrax turns into a
-    rejected step with the step size cut by the controller's ``factormin``.
+    No data-dependent loop: the stages are unrolled in Python (or, with ``scan_stages``, a
+    scan of fixed length 7). A singular (I - gamma h J) or a non-finite stage makes y1 and the
+    error estimate NaN, which diffrax turns into a rejected step with the step size cut by the
+    controller's ``factormin``. Differentiable: reverse mode and ``diffrax.ForwardMode`` agree
+    with finite differences (checked on Van der Pol, not in the test suite).
 
     Usage: ``diffrax.diffeqsolve(diffrax.ODETerm(f), Rodas5P(), t0, t1, dt0, y0,
     stepsize_controller=diffrax.PIDController(rtol=..., atol=...))``; y0 must be a 1-d float
     array (the state size n is static; small n, the LU is dense and unrolled).
+
+    Attributes:
+        scan_stages: False: the eight stages are written out in Python (the vector field is
+            traced eight times, plus once for the Jacobian). True: stages 2..8 run as a
+            fixed-length ``lax.scan`` (same arithmetic, summed in another order): the relic
+            problem compiles in ~1/2 (thermalized) to ~2/3 (two-temperature) of the time, and a
+            step costs ~10% more on CPU.
     """
+
+    scan_stages: bool = eqx.field(static=True, default=False)
 
     term_structure: ClassVar = diffrax.ODETerm
     interpolation_cls: ClassVar = RodasInterpolation
@@ -299,15 +322,10 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
         h_jac = jac[:, 1:]  # h df/dy, exact (forward mode)
         factors = lu_factor(jnp.eye(n, dtype=y0.dtype) - _GAMMA * h_jac)
 
-        ks = []
-        for i in range(_STAGES):  # Steinebach 2023 Eq. 1.2, stage i
-            if i == 0:
-                hf = hf0
-            else:
-                hf = increment(t0 + float(_C[i]) * h, y0 + _weighted_sum(RODAS5P_ALPHA[i, :i], ks))
-            s = _weighted_sum(_GAMMA_OFF[i, :i] / _GAMMA, ks) if i > 0 else jnp.zeros_like(y0)
-            rhs = hf + s + float(_GAMMA_SUM[i]) * h2_ft
-            ks.append(lu_solve(factors, rhs) - s)
+        if self.scan_stages:
+            ks = _stages_scan(increment, factors, t0, h, y0, hf0, h2_ft)
+        else:
+            ks = _stages_unrolled(increment, factors, t0, h, y0, hf0, h2_ft)
 
         q0 = _weighted_sum(_B, ks)
         y1 = y0 + q0  # Steinebach 2023 Eq. 1.3
@@ -319,6 +337,36 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
     def func(self, terms, t0, y0, args):
         """The vector field f(t0, y0, args), shape (n,) (for diffrax's initial step size)."""
         return terms.vf(t0, y0, args)
+
+
+def _stages_unrolled(increment, factors, t0, h, y0, hf0, h2_ft):
+    """The eight stage increments k_i, each stage written out (Steinebach 2023 Eq. 1.2)."""
+    ks = []
+    for i in range(_STAGES):
+        hf = hf0 if i == 0 else increment(t0 + float(_C[i]) * h, y0 + _weighted_sum(RODAS5P_ALPHA[i, :i], ks))
+        s = _weighted_sum(_GAMMA_OFF[i, :i] / _GAMMA, ks) if i > 0 else jnp.zeros_like(y0)
+        rhs = hf + s + float(_GAMMA_SUM[i]) * h2_ft
+        ks.append(lu_solve(factors, rhs) - s)
+    return ks
+
+
+def _stages_scan(increment, factors, t0, h, y0, hf0, h2_ft):
+    """The eight stage increments k_i, stages 2..8 as a fixed-length ``lax.scan`` (the vector
+    field is traced once instead of seven times; the same arithmetic as ``_stages_unrolled``)."""
+    dtype = y0.dtype
+    alpha = jnp.asarray(RODAS5P_ALPHA, dtype=dtype)
+    gamma_ratio = jnp.asarray(_GAMMA_OFF / _GAMMA, dtype=dtype)
+    k0 = lu_solve(factors, hf0 + float(_GAMMA_SUM[0]) * h2_ft)
+    ks = jnp.zeros((_STAGES,) + y0.shape, dtype=dtype).at[0].set(k0)
+
+    def stage(ks, i):
+        hf = increment(t0 + jnp.asarray(_C, dtype=dtype)[i] * h, y0 + alpha[i] @ ks)
+        s = gamma_ratio[i] @ ks
+        rhs = hf + s + jnp.asarray(_GAMMA_SUM, dtype=dtype)[i] * h2_ft
+        return ks.at[i].set(lu_solve(factors, rhs) - s), None
+
+    ks, _ = jax.lax.scan(stage, ks, jnp.arange(1, _STAGES))
+    return [ks[i] for i in range(_STAGES)]
 
 
 def _check_state(y0) -> None:
