@@ -49,7 +49,8 @@ from qedm_jax import solve as solve_mod
 
 from _common import RESULTS, environment, write_results
 from bench_rosenbrock import (ALPHA_RANGE, BC2, BC2_ALPHA_D, EPSILON_RANGE, M_CHI_SECLUDED, REFERENCE_ATOL,
-                              REFERENCE_RTOL, SECLUDED, STIFF_ALPHA, STIFF_EPSILON, solve_kvaerno, solve_rodas)
+                              REFERENCE_RTOL, SECLUDED, STIFF_ALPHA, STIFF_EPSILON, _call, solve_kvaerno,
+                              solve_rodas)
 
 #: thermalized reference tolerances (the current solver, tightened)
 THERMALIZED_REFERENCE_RTOL, THERMALIZED_REFERENCE_ATOL = 1e-9, 1e-11
@@ -75,12 +76,6 @@ def _compile(solver, make_model, config, columns):
     start = time.perf_counter()
     compiled = fn.lower(*columns).compile()
     return compiled, time.perf_counter() - start
-
-
-def _call(fn, columns):
-    start = time.perf_counter()
-    out = jax.block_until_ready(fn(*columns))
-    return [np.asarray(v) for v in out], time.perf_counter() - start
 
 
 def bench_problem(name, make_model, config, columns, variants, reference, other_columns):
