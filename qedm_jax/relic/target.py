@@ -165,7 +165,8 @@ def thermal_target(
             follows the base class); its epsilon is ignored.
         m_chi: masses [GeV], shape (n,), > 0.
         omega_h2: target Omega h^2 (Planck 2018: 0.120).
-        config: solver settings; forced thermalized, forward-mode (see ``target_config``).
+        config: solver settings; forced thermalized, with the forward-mode adjoint unless it asks
+            for "direct" (see ``target_config``).
 
     Returns:
         ``TargetLine`` in input order; one status per mass, never an exception for a mass
@@ -180,7 +181,7 @@ def thermal_target(
         raise ValueError(f"m_chi must be a 1-d array of finite masses > 0 GeV, got {m_chi}")
     if not (math.isfinite(omega_h2) and omega_h2 > 0.0):
         raise ValueError(f"omega_h2 must be > 0, got {omega_h2}")
-    for m in (masses[0], masses[-1]):
+    for m in masses:  # every mass: a model's validity need not be monotonic in m_chi
         solve_mod.check_model(make_model(m))
     models = jax.vmap(make_model)(masses)
     epsilon, omega, status = _target_vmapped(models, jnp.asarray(omega_h2), target_config(config))
@@ -234,8 +235,8 @@ def freeze_out_root(family, m_chi, alpha_D: float, omega_h2: float = c.OMEGA_H2_
 
     Raises:
         ValueError: from ``thermal_target`` (masses not a 1-d array of finite values > 0 GeV,
-            ``omega_h2`` not finite and > 0, or a model that fails ``solve.check_model`` at the
-            first or last mass), or from ``solve_points`` (``grids.scan``: a point whose model
+            ``omega_h2`` not finite and > 0, or a model that fails ``solve.check_model`` at any
+            mass), or from ``solve_points`` (``grids.scan``: a point whose model
             fails ``solve.check_model``). A mass whose root fails is a status code, never an
             exception. A family without an epsilon thermal target (``has_epsilon_target``).
     """
