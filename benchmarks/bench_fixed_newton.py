@@ -50,7 +50,7 @@ from qedm_jax import solve as solve_mod
 from _common import RESULTS, environment, write_results
 from bench_rosenbrock import (ALPHA_RANGE, BC2, BC2_ALPHA_D, EPSILON_RANGE, M_CHI_SECLUDED, REFERENCE_ATOL,
                               REFERENCE_RTOL, SECLUDED, STIFF_ALPHA, STIFF_EPSILON, _call, solve_kvaerno,
-                              solve_rodas)
+                              solve_rodas, two_temperature_points)
 
 #: thermalized reference tolerances (the current solver, tightened)
 THERMALIZED_REFERENCE_RTOL, THERMALIZED_REFERENCE_ATOL = 1e-9, 1e-11
@@ -163,11 +163,7 @@ def main() -> None:
 
     if not args.skip_two_temperature:
         make_secluded = lambda a, e: SECLUDED.point(M_CHI_SECLUDED, a, e)  # noqa: E731
-        a_grid, e_grid = np.meshgrid(np.geomspace(*ALPHA_RANGE, args.n), np.geomspace(*EPSILON_RANGE, args.n),
-                                     indexing="ij")
-        a_stiff, e_stiff = (v.ravel() for v in np.meshgrid(STIFF_ALPHA, STIFF_EPSILON, indexing="ij"))
-        alpha_d = np.concatenate([a_grid.ravel(), a_stiff])
-        epsilon = np.concatenate([e_grid.ravel(), e_stiff])
+        alpha_d, epsilon, a_stiff, e_stiff = two_temperature_points(args.n)
         ref_omega, ref_source = _stored_reference(a_stiff, e_stiff)
         if ref_omega is None:
             config = solve_mod.two_temperature_config(max_steps=65536)

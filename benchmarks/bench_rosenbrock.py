@@ -113,6 +113,15 @@ def _max_rel(a, b):
     return float(np.max(np.abs(a[both] / b[both] - 1.0))) if both.any() else None
 
 
+def two_temperature_points(n: int):
+    """The two-temperature point set: an n x n log grid over ALPHA_RANGE x EPSILON_RANGE
+    followed by the STIFF_ALPHA x STIFF_EPSILON points. Returns (alpha_D, epsilon) of all
+    points, shape (n^2 + n_stiff,) each, and (alpha_D, epsilon) of the stiff ones."""
+    a_grid, e_grid = np.meshgrid(np.geomspace(*ALPHA_RANGE, n), np.geomspace(*EPSILON_RANGE, n), indexing="ij")
+    a_stiff, e_stiff = (v.ravel() for v in np.meshgrid(STIFF_ALPHA, STIFF_EPSILON, indexing="ij"))
+    return np.concatenate([a_grid.ravel(), a_stiff]), np.concatenate([e_grid.ravel(), e_stiff]), a_stiff, e_stiff
+
+
 def _call(fn, columns):
     start = time.perf_counter()
     out = jax.block_until_ready(fn(*columns))
@@ -239,11 +248,7 @@ def main() -> None:
     print(json.dumps(thermalized), flush=True)
 
     make_secluded = lambda a, e: SECLUDED.point(M_CHI_SECLUDED, a, e)  # noqa: E731
-    a_grid, e_grid = np.meshgrid(np.geomspace(*ALPHA_RANGE, args.n), np.geomspace(*EPSILON_RANGE, args.n),
-                                 indexing="ij")
-    a_stiff, e_stiff = (v.ravel() for v in np.meshgrid(STIFF_ALPHA, STIFF_EPSILON, indexing="ij"))
-    alpha_d = np.concatenate([a_grid.ravel(), a_stiff])
-    epsilon = np.concatenate([e_grid.ravel(), e_stiff])
+    alpha_d, epsilon, a_stiff, e_stiff = two_temperature_points(args.n)
     two_temperature, _, _ = bench_problem(
         "two_temperature_secluded", make_secluded, solve_mod.two_temperature_config(), [alpha_d, epsilon],
         args.repeats, args.alone, rng)
