@@ -238,6 +238,9 @@ def kvaerno5_fixed_newton(config, num_iterations: int = NUM_ITERATIONS,
     Returns:
         ``(solver, stepsize_controller)``: Kvaerno5 with ``root_find_max_steps = k`` and the same
         PID controller as ``solve.ode_solver(config)`` (rtol, atol, pcoeff 0.3, icoeff 0.3).
+
+    Raises:
+        ValueError: ``num_iterations < 1`` or ``kappa <= 0`` (``FixedNewton``'s checks).
     """
     from .solve import ode_solver  # same layer; imported here to keep solve.py free of this module
 

@@ -179,6 +179,9 @@ def lu_solve(factors: tuple[Float[Array, "n n"], Int[Array, " n"]], rhs: Float[A
 
     Returns:
         x, shape (n,) (inf/NaN where A is singular).
+
+    Raises:
+        Nothing at run time: a singular A gives inf/NaN, which diffrax treats as a rejected step.
     """
     lu, perm = factors
     n = lu.shape[0]
