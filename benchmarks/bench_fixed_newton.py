@@ -1,5 +1,6 @@
 """Benchmark: Kvaerno5 with a fixed-k Newton (``qedm_jax.newton.FixedNewton``, k = 2, 3, 4) against
-the current solver (``solve.ode_solver``: Kvaerno5 + ``optimistix.Newton``), same run.
+the current solver (``solve.ode_solver``: Kvaerno5 + ``optimistix.Newton`` thermalized, + ``FixedNewton`` with early
+exit two-temperature since issue 12), same run.
 
 All variants integrate the same Boltzmann system (``solve.vector_field``, fast rate tables,
 ``solve.initial_state``) with the same PID controller (``solve.ode_solver(config)[1]``), dt0 and

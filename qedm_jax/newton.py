@@ -5,8 +5,8 @@ its six implicit stages with ``optimistix.Newton`` inside a data-dependent while
 ``vmap`` the loop runs until the slowest lane of the batch has converged, every lane pays for it,
 and a lane's arithmetic (hence its Omega h^2 and its step count) depends on its batchmates
 (measured before: 3.3e-5 in Omega h^2). And in two-temperature mode the residual
-F = f_i - f(t_i, y_i) is a difference of rates ~1e10-1e12 larger than itself, so its rounding
-noise forced the residual tolerance up to ``solve.NEWTON_ATOL_TWO_TEMPERATURE`` = 1e-2.
+F = f_i - f(t_i, y_i) has a rounding-noise floor of ~1e-3 where Gamma/H ~ 1e12 (the rate times the
+rounding of ln Y; ``qedm_jax.boltzmann``), so a residual (Cauchy) test needed a tolerance of 1e-2.
 
 ``FixedNewton`` does exactly ``num_iterations`` = k Newton iterations (exact Jacobian at every
 iterate, one forward-mode ``jax.jacfwd`` giving f and J together, then a closed-form 2 x 2 solve
@@ -118,6 +118,10 @@ class FixedNewton(optx.AbstractRootFinder):
             stage and measures the state increment a_ii * prod(dz, control) (f-space stages)
             or a_ii * dz (k-space stages); "root": measures dz itself against z (plain root
             finding). Static.
+        early_exit: False (default): exactly ``num_iterations`` iterations (lockstep lanes).
+            True: stop as soon as the y-space test passes, at most ``num_iterations``
+            iterations (a data-dependent trip count, like ``optimistix.Newton``, but with the
+            y-space test instead of a residual tolerance). Static.
 
     Raises:
         ValueError: (at construction) num_iterations < 1, kappa <= 0 or an unknown
@@ -131,6 +135,7 @@ class FixedNewton(optx.AbstractRootFinder):
     num_iterations: int = eqx.field(static=True, default=NUM_ITERATIONS)
     kappa: float = eqx.field(static=True, default=KAPPA)
     increment_space: str = eqx.field(static=True, default="diffrax_stage")
+    early_exit: bool = eqx.field(static=True, default=False)
 
     def __check_init__(self):
         if self.num_iterations < 1:
@@ -208,15 +213,19 @@ class FixedNewton(optx.AbstractRootFinder):
         return new_z, new_state, aux
 
     def terminate(self, fn, y, args, options, state: FixedNewtonState, tags):
-        """Stop exactly after ``num_iterations`` iterations (a data-independent trip count).
+        """Stop after ``num_iterations`` iterations (a data-independent trip count), or, with
+        ``early_exit``, as soon as the y-space test passes.
 
         Returns:
-            ``(done, result)``: done = step >= k; result is ``nonlinear_divergence`` when done and
-            (a linear solve failed or the last scaled increment exceeds kappa), else successful.
+            ``(done, result)``: done = step >= k (or converged, with ``early_exit``); result is
+            ``nonlinear_divergence`` when done and (a linear solve failed or the last scaled
+            increment exceeds kappa), else successful.
         """
         del fn, y, args, options, tags
-        done = state.step >= self.num_iterations
         converged = state.linear_ok & (state.scaled_increment <= self.kappa)
+        done = state.step >= self.num_iterations
+        if self.early_exit:
+            done = done | converged
         result = optx.RESULTS.where(done & ~converged, optx.RESULTS.nonlinear_divergence, optx.RESULTS.successful)
         return done, result
 

@@ -79,7 +79,7 @@ def test_subgrid_with_the_same_chunk_reuses_the_compilation(grid):
     same Omega h^2 as the full grid to the solver accuracy (the batch changes the step sequence)."""
     sub = contour_mod.omega_grid(make_model, ALPHA_D[2:5], EPSILON[3:5], chunk=ALPHA_D.size * EPSILON.size)
     # The solver lanes of lanes.solve_queue advance different points side by side, and the stiff
-    # Newton stages depend on the batch at rounding level (Cauchy tolerance newton_atol = 1e-2),
+    # Newton stages depend on the batch at rounding level (compiled batch shapes round differently),
     # which the adaptive controller turns into different step sequences: Omega h^2 moves by up to
     # ~1.4e-3 (measured), the accuracy of a two-temperature solve at rtol 1e-5 (against rtol 1e-7
     # on a 16 x 16 grid at 10 GeV: up to 1.4e-3 with a plain vmap, 2.1e-3 with lanes); T_hs/T at
