@@ -170,10 +170,11 @@ def vector_field(tau: Float[Array, ""], y: Float[Array, "2"], args) -> Float[Arr
         rel_n, rel_e, rel_hs = _expm1(a_n), _expm1(a_e), _expm1(-2.0 * d)
     else:  # production only
         rel_n, rel_e, rel_hs = _exp(a_n), _exp(a_e), 0.0
-    dw = dtau_factor * sy * (sv_h * rel_n + svhs_h * rel_hs)  # seed 003 Eq. 2.15
+    number_rate = sv_h * rel_n + svhs_h * rel_hs  # C_n / (s Y)^2, shared by both equations
+    dw = dtau_factor * sy * number_rate  # seed 003 Eq. 2.15
 
     mean_e, dmean_e = thermal.mean_energy_and_slope(model, t_hs)  # B(T_hs), dB/dT_hs in closed form
-    collisions = sy * y_dm / temperature * (sve_h * rel_e - mean_e * (sv_h * rel_n + svhs_h * rel_hs))
+    collisions = sy * y_dm / temperature * (sve_h * rel_e - mean_e * number_rate)
     rho_bath = model.g_hs_bath * math.pi**2 / 30.0 * t_hs**4 / (s * temperature)  # / (s T)
     numerator = collisions - 4.0 * hubble * rho_bath - 3.0 * hubble * y_dm * _exp(r)
     denominator = 4.0 * rho_bath + y_dm * _exp(r) * dmean_e
