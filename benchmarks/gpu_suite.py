@@ -11,7 +11,10 @@ per point, status counts, step counts and the device's peak memory:
 
 1. ``two_temperature_grid``: secluded Dirac DM (seed 003) at m_chi = 10 GeV, m_ZD = 1 GeV on a
    log-spaced 256 x 256 (4 x 4) grid, alpha_D 1e-8..5e-4 x epsilon 1e-13..0.1, through
-   ``grids.scan`` (``solve.two_temperature_config``) with ``--lanes`` solves in flight.
+   ``grids.scan`` (``solve.two_temperature_config``) in one call (chunk 65536 (16)) with 8192 (4)
+   solves in flight. Expected memory from ``benchmarks/bench_memory.py`` (XLA's buffer
+   assignment on the CPU, 2026-12-07): ~0.2 GB for the rate tables (built 8 points at a time,
+   ``lanes.TABLE_GROUP``) + ~5 kB per grid point + ~1.5 kB per lane, i.e. < 1 GB.
 2. ``thermalized_scan``: BC2 Dirac, alpha_D = 0.1, m_A = 3 m_chi, 1e6 (2048) points, m_chi
    1e-3..2 GeV x epsilon 1e-7..1e-3 (shuffled pairs), ``grids.scan`` in chunks of 65536 (1024).
 3. ``target_line``: the Dirac thermal target at 60 (4) masses, 1e-3..2 GeV
@@ -47,7 +50,7 @@ from qedm_jax.relic import target as target_mod
 from _common import device_slug, environment
 
 SIZES = {
-    "full": {"grid_n": 256, "lanes": 8192, "grid_chunk": 16384, "scan_n": 1_000_000, "scan_chunk": 65536,
+    "full": {"grid_n": 256, "lanes": 8192, "grid_chunk": 65536, "scan_n": 1_000_000, "scan_chunk": 65536,
              "target_n": 60, "grad_n": 1024},
     "small": {"grid_n": 4, "lanes": 4, "grid_chunk": 16, "scan_n": 2048, "scan_chunk": 1024, "target_n": 4,
               "grad_n": 8},
@@ -97,7 +100,9 @@ def two_temperature_grid(size: dict) -> dict:
     n = size["grid_n"]
     alpha, epsilon = np.geomspace(*ALPHA_RANGE, n), np.geomspace(*EPSILON_RANGE, n)
     config = solve_mod.two_temperature_config()
-    kwargs = {"config": config, "chunk": size["grid_chunk"], "lanes_per_device": size["lanes"], "progress": False}
+    # pad_chunk: the warm-up (an eighth of the grid) compiles the same chunk shape as the run
+    kwargs = {"config": config, "chunk": size["grid_chunk"], "lanes_per_device": size["lanes"], "progress": False,
+              "pad_chunk": True}
     warm = {"alpha_D": alpha[: max(2, n // 8)], "epsilon": epsilon}
     _, first_s = _timed(lambda: grids.scan(secluded_model, **kwargs, **warm))
     result, run_s = _timed(lambda: grids.scan(secluded_model, **kwargs, alpha_D=alpha, epsilon=epsilon))

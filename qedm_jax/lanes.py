@@ -34,11 +34,17 @@ from . import solve as solve_mod
 from . import thermal
 from .boltzmann import vector_field
 
-__all__ = ["solve_queue", "solve_with_retry", "FIRST_PASS_MAX_STEPS"]
+__all__ = ["solve_queue", "solve_with_retry", "FIRST_PASS_MAX_STEPS", "TABLE_GROUP"]
 
 #: step limit of the grid engines' first pass (typical two-temperature points take 100-700 steps;
 #: a point that reaches it is retried with ``SolverConfig.max_steps``)
 FIRST_PASS_MAX_STEPS = 2048
+
+#: rate tables are built for this many points at a time (at most): a two-temperature table is 160
+#: temperatures x ~450 quadrature nodes x the final states of sigma(s), ~25 MB of temporaries per
+#: point in one vmap; built in groups of ``n_lanes`` points, that made memory grow by 25.6 MB per
+#: lane (``benchmarks/bench_memory.py``, 2026-12-07), so that 8,192 lanes needed ~210 GB
+TABLE_GROUP = 8
 
 
 def _prev_ulps(t: float, n: int) -> float:
@@ -60,8 +66,8 @@ def solve_queue(
     """Solve the points ``make_model(**{name: columns[name][i]})``, i = 0..N-1, on ``n_lanes`` lanes.
 
     Traceable (call it inside ``jax.jit``); the rate tables and initial states of all N points
-    are built first (``lax.map`` in groups of ``n_lanes`` points, so memory stays bounded by
-    the lane count), then one ``lax.while_loop`` steps all lanes until every point is done.
+    are built first (``lax.map`` in groups of ``min(TABLE_GROUP, n_lanes)`` points, so that their
+    quadrature temporaries do not grow with the lane count), then one ``lax.while_loop`` steps all lanes until every point is done.
 
     Args:
         make_model: ``make_model(**params) -> AbstractModel`` (jnp scalars in, traced).
@@ -112,7 +118,7 @@ def solve_queue(
         table = thermal.rate_table(model, ln_x_table, with_hs=True) if config.fast else None
         return table, solve_mod.initial_state(model, config), jnp.asarray(model.m_chi, dtype=float)
 
-    tables, y0s, m_chi = jax.lax.map(prepare, jnp.arange(n_points), batch_size=n_lanes)
+    tables, y0s, m_chi = jax.lax.map(prepare, jnp.arange(n_points), batch_size=min(TABLE_GROUP, n_lanes))
 
     def lane_args(lane):
         model = make_model(**lane["params"])
