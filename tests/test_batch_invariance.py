@@ -12,6 +12,19 @@ different step sequences: alone vs batch 9.0e-4, batches of 2 or 4 copies vs 13 
 the lane queue (4 lanes, its own loop) vs the batch 5.9e-4. Tightening the tolerance on
 ln(T_hs/T), to which Omega is ~x_h ~ 20 times more sensitive than to ln Y, reduced the spread
 non-monotonically (atol_r = 3e-7: 5e-5 at 2x the steps; 1e-7: 1.4e-4).
+
+Why the spread is the solver's accuracy, not rounding: at Gamma/H ~ 1e12 the right-hand side
+carries ~1e-3 of rounding noise (the rate times the rounding of ln Y, ``qedm_jax.boltzmann``);
+the embedded error estimate is a sum of stage derivatives, so differently compiled code gets
+different step sequences, and two step sequences differ by the global error. Variants of the
+error control (``benchmarks/bench_error_control.py``, measured 2026-12-07 on these 13 points and a
+6 x 6 grid against rtol 1e-9): the default spreads 9.0e-4 (alone) / 5.9e-4 (queue) with errors
+6.3e-4; a tolerance absolute on the logs (1e-5 relative in Y and T_hs/T) with ln(T_hs/T)
+weighted by 20 in the norm: 9.9e-5 / 8.8e-5, errors 1.1e-4 (stiff) and 2.1e-4 (grid), +26% steps
+on the grid and +78% on the stiff block; step sizes on a ladder of 8 per octave: 3.3e-4 / 1.9e-4
+alone, 7.7e-5 / 3.6e-5 with the weighted norm. None meets 1e-4 with margin: the spread follows
+the global error (~10 x the local tolerance), so 10 x rtol needs either engines that round
+identically or a global error well below 10 x rtol.
 """
 
 import itertools
