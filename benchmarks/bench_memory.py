@@ -66,11 +66,10 @@ def compiled_bytes(make_model, names, config, n_lanes: int, chunk: int) -> dict:
     """XLA's buffer sizes [bytes] of ``grids.scan``'s compiled chunk call at (n_lanes, chunk)."""
     devices = tuple(jax.devices())
     runner, _ = grids._chunk_runner(make_model, config, names, devices, n_lanes)
-    scalar = jax.ShapeDtypeStruct((), np.int32)
     counts = jax.ShapeDtypeStruct((len(devices),), np.int32)
     columns = [jax.ShapeDtypeStruct((chunk,), np.float64) for _ in names]
     start = time.perf_counter()
-    stats = runner.lower(scalar, counts, *columns).compile().memory_analysis()
+    stats = runner.lower(counts, *columns).compile().memory_analysis()
     compile_s = time.perf_counter() - start
     parts = {"argument": stats.argument_size_in_bytes, "output": stats.output_size_in_bytes,
              "temp": stats.temp_size_in_bytes, "alias": stats.alias_size_in_bytes}

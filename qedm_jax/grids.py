@@ -48,8 +48,8 @@ from .models.base import AbstractModel
 __all__ = ["ScanResult", "scan", "save_scan", "load_scan"]
 
 _MESH_AXIS = "points"
-_RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points", "lanes_per_device", "retry_failed",
-             "pad_chunk", "names")
+_RESERVED = ("make_model", "config", "chunk", "out", "resume", "progress", "points", "lanes_per_device", "pad_chunk",
+             "names")
 _FORMAT_VERSION = 1
 
 
@@ -67,8 +67,7 @@ class ScanResult:
             solves; NaN where status != 0).
         status: int32 status code per point (``qedm_jax.solve.STATUS_*``; 0 = converged),
             shape ``shape``.
-        num_steps: accepted + rejected ODE steps per point, int64, shape ``shape`` (a point
-            retried after the first pass: both passes together).
+        num_steps: accepted + rejected ODE steps per point, int64, shape ``shape``.
         axes: the grid axes, ``{name: float64 array of shape (len,)}`` (``mode == "grid"``)
             or the point coordinates, each of shape (n,) (``mode == "points"``); units are
             those ``make_model`` expects (GeV for masses).
@@ -206,26 +205,24 @@ def _chunk_runner(make_model: Callable, config: solve_mod.SolverConfig, names: t
     spec = PartitionSpec(_MESH_AXIS)
     n_devices = len(devices)
 
-    def one_queue(step_limit, n_valid, *values):
-        out = lanes.solve_queue(make_model, dict(zip(names, values)), config, n_lanes, n_valid, step_limit)
+    def one_queue(n_valid, *values):
+        out = lanes.solve_queue(make_model, dict(zip(names, values)), config, n_lanes, n_valid)
         ok = out["status"] == solve_mod.STATUS_OK
         ratio = jnp.where(ok, out["t_hs_over_t_end"], jnp.nan)
         return out["omega_h2"], ratio, out["status"], out["num_steps"]
 
-    def run(step_limit, n_valid, *values):  # n_valid: (devices,) points to solve per device (the rest is padding)
+    def run(n_valid, *values):  # n_valid: (devices,) points to solve per device (the rest is padding)
         if n_devices == 1:
-            return one_queue(step_limit, n_valid[0], *values)
+            return one_queue(n_valid[0], *values)
         # one queue per device: (devices, points per device), the leading axis partitioned by
         # GSPMD. (jax.shard_map would let each device run its own while loop, but lineax 0.1.1,
         # the implicit stages' linear solve, compares array shardings in a structure check that
         # fails under shard_map: "pytree does not match out_structure", lineax issue #185.)
-        outs = jax.vmap(one_queue, in_axes=(None,) + (0,) * (len(values) + 1))(
-            step_limit, n_valid, *(v.reshape(n_devices, -1) for v in values))
+        outs = jax.vmap(one_queue)(n_valid, *(v.reshape(n_devices, -1) for v in values))
         return tuple(o.reshape(-1) for o in outs)
 
     sharding = NamedSharding(mesh, spec)
-    replicated = NamedSharding(mesh, PartitionSpec())
-    return jax.jit(run, in_shardings=(replicated,) + (sharding,) * (len(names) + 1),
+    return jax.jit(run, in_shardings=(sharding,) * (len(names) + 1),
                    out_shardings=(sharding,) * 4), sharding
 
 
@@ -288,7 +285,6 @@ def scan(
     progress: bool = True,
     points: Mapping[str, np.ndarray] | None = None,
     lanes_per_device: int | None = None,
-    retry_failed: bool = True,
     pad_chunk: bool = False,
     **axes,
 ) -> ScanResult:
@@ -325,10 +321,6 @@ def scan(
             lane that finishes its point takes the next one of the chunk. None (default): a
             quarter of the chunk's points per device (>= 1). More lanes amortise the per-step
             overhead (GPUs want thousands), fewer waste less on the last stragglers.
-        retry_failed: stop the first pass of a point at ``lanes.FIRST_PASS_MAX_STEPS`` steps and
-            re-solve the points of a chunk whose ODE solve failed (status 1 or 2) once more with
-            ``config.max_steps``, alone in a chunk of the same compiled call (a stiff solve can
-            depend on its batch at rounding level); their status stays if they fail again.
         pad_chunk: pad a grid smaller than ``chunk`` up to it (default: the chunk shrinks to the
             grid), so that grids of any size share one compilation per chunk.
         **axes: grid axes, ``name=1-d array`` (units as ``make_model`` expects: GeV for
@@ -384,14 +376,13 @@ def scan(
     start_all = time.perf_counter()
     solved = 0
 
-    def solve_chunk(points, step_limit):
+    def solve_chunk(points):
         """Solve the grid points ``points`` (at most ``size``; the chunk is padded with the last)."""
         valid = points.size
         index = np.concatenate([points, np.full(size - valid, points[-1])])
         inputs = [jax.device_put(columns[name][index], sharding) for name in names]
         n_valid = np.clip(valid - per_device * np.arange(n_devices), 0, per_device).astype(np.int32)
-        limit = np.asarray(step_limit, dtype=np.int32)
-        return [np.array(a)[:valid] for a in runner(limit, jax.device_put(n_valid, sharding), *inputs)]
+        return [np.array(a)[:valid] for a in runner(jax.device_put(n_valid, sharding), *inputs)]
 
     for i in range(n_chunks):
         start = i * size
@@ -401,8 +392,7 @@ def scan(
         tic = time.perf_counter()
         if loaded is None:
             points = np.arange(start, start + valid)
-            outputs = lanes.solve_with_retry(lambda local, limit: solve_chunk(points[local], limit), valid, 2,
-                                             config.max_steps, retry=retry_failed, steps_position=3)
+            outputs = solve_chunk(points)
             solved += valid
             if chunk_path is not None:
                 _write_npz(chunk_path, omega_h2=outputs[0], t_hs_over_t_end=outputs[1], status=outputs[2],

@@ -34,11 +34,7 @@ from . import solve as solve_mod
 from . import thermal
 from .boltzmann import vector_field
 
-__all__ = ["solve_queue", "solve_with_retry", "FIRST_PASS_MAX_STEPS", "TABLE_GROUP"]
-
-#: step limit of the grid engines' first pass (typical two-temperature points take 100-700 steps;
-#: a point that reaches it is retried with ``SolverConfig.max_steps``)
-FIRST_PASS_MAX_STEPS = 2048
+__all__ = ["solve_queue", "TABLE_GROUP"]
 
 #: rate tables are built for this many points at a time (at most): a two-temperature table is 160
 #: temperatures x ~450 quadrature nodes x the final states of sigma(s), ~25 MB of temporaries per
@@ -61,13 +57,18 @@ def solve_queue(
     config: solve_mod.SolverConfig,
     n_lanes: int,
     n_valid=None,
-    step_limit=None,
 ) -> dict[str, Array]:
     """Solve the points ``make_model(**{name: columns[name][i]})``, i = 0..N-1, on ``n_lanes`` lanes.
 
     Traceable (call it inside ``jax.jit``); the rate tables and initial states of all N points
     are built first (``lax.map`` in groups of ``min(TABLE_GROUP, n_lanes)`` points, so that their
-    quadrature temporaries do not grow with the lane count), then one ``lax.while_loop`` steps all lanes until every point is done.
+    quadrature temporaries do not grow with the lane count), then one ``lax.while_loop`` steps
+    all lanes until every point is done. A point that needs many steps holds only its own lane
+    (the others keep taking new points); one that reaches ``config.max_steps`` gets
+    ``STATUS_MAX_STEPS``. (A first pass at 2048 steps with a retry of the points that reached it,
+    used until 2026-12-07, solved such points twice: 720 vs 463 ms per point on a stiff 8 x 8
+    grid, same statuses: ``benchmarks/results/bench_retry_cpu_2026-12-07.json``, from
+    ``benchmarks/bench_retry.py`` of commit ff9aca4, removed with the retry.)
 
     Args:
         make_model: ``make_model(**params) -> AbstractModel`` (jnp scalars in, traced).
@@ -77,11 +78,6 @@ def solve_queue(
         n_valid: only the first ``n_valid`` points are solved (int, may be traced; None: all
             N): padding of a fixed-size chunk costs its rate tables but no ODE steps. The
             others get status ``STATUS_MAX_STEPS``, zero steps and NaN Omega h^2.
-        step_limit: steps per point before it is given up with ``STATUS_MAX_STEPS`` (int, may
-            be traced, at most ``config.max_steps``; None: ``config.max_steps``). The grid
-            engines run a first pass at ``min(FIRST_PASS_MAX_STEPS, max_steps)`` and retry the
-            points that reach it with the full budget: a stalled point keeps every lane of its
-            queue iterating, so it should not cost ``max_steps`` iterations on the first pass.
 
     Returns:
         Dict of arrays with leading axis N: ``omega_h2`` (N,) (NaN where status != 0),
@@ -171,7 +167,6 @@ def solve_queue(
     lane_step = jax.vmap(step)
 
     limit = jnp.asarray(n_points if n_valid is None else n_valid, dtype=jnp.int32)
-    max_steps = jnp.minimum(config.max_steps, config.max_steps if step_limit is None else step_limit)
     first = jnp.arange(n_lanes, dtype=jnp.int32)
     first = jnp.where(first < limit, first, n_points)
     out = dict(y_end=jnp.full((n_points, 2), jnp.nan), status=jnp.full(n_points, solve_mod.STATUS_MAX_STEPS, jnp.int32),
@@ -186,7 +181,7 @@ def solve_queue(
         active = point < n_points
         lanes = lane_step(lanes)
         reached = lanes["tprev"] >= t1
-        exhausted = lanes["steps"] >= max_steps
+        exhausted = lanes["steps"] >= config.max_steps
         done = active & (reached | lanes["failed"] | exhausted)
         status = jnp.where(reached & ~lanes["failed"], solve_mod.STATUS_OK,
                            jnp.where(lanes["failed"], solve_mod.STATUS_SOLVER_FAILED, solve_mod.STATUS_MAX_STEPS))
@@ -232,46 +227,3 @@ def _outputs(m_chi, config, out) -> dict[str, Array]:
                       t_hs_over_t=jnp.exp(out["saved"][:, :, 0]))
     return result
 
-
-def solve_with_retry(solve_points: Callable[[np.ndarray, int], list[np.ndarray]], n_points: int,
-                     status_position: int, max_steps: int, retry: bool = True,
-                     steps_position: int | None = None) -> list[np.ndarray]:
-    """First pass at ``min(FIRST_PASS_MAX_STEPS, max_steps)`` steps, then one retry of the failed
-    points with ``max_steps`` (the grid engines' rule, ``grids.scan`` and ``relic.contour.omega_grid``).
-
-    A stalled point keeps every lane of its queue iterating, so the first pass stops it early;
-    and the stiff (two-temperature) Newton stages depend on the batch at rounding level, so a
-    point that stalls in one batch can converge alone. The retry solves only the failed points
-    (status ``STATUS_MAX_STEPS`` or ``STATUS_SOLVER_FAILED``) in one call; a point that fails again
-    keeps its status.
-
-    Args:
-        solve_points: ``solve_points(indices, step_limit)`` solves the points ``indices`` (numpy
-            int array into 0..n_points-1) with that step limit and returns a list of numpy arrays
-            with leading axis ``len(indices)`` (writable).
-        n_points: number of points.
-        status_position: position of the status array in that list.
-        max_steps: the full step limit (``SolverConfig.max_steps``).
-        retry: False: one pass with ``max_steps``, no retry.
-        steps_position: position of the step-count array in that list, if any: a retried
-            point's count is then the sum of both passes (the work spent on it).
-
-    Returns:
-        The list of arrays for all n_points points.
-
-    Raises:
-        Nothing itself; a failed solve is a status code, never an exception.
-    """
-    first = min(FIRST_PASS_MAX_STEPS, max_steps) if retry else max_steps
-    outputs = solve_points(np.arange(n_points), first)
-    failed = np.flatnonzero(np.isin(outputs[status_position],
-                                    (solve_mod.STATUS_MAX_STEPS, solve_mod.STATUS_SOLVER_FAILED)))
-    if retry and failed.size:
-        again = solve_points(failed, max_steps)
-        fixed = again[status_position] == solve_mod.STATUS_OK
-        first_steps = None if steps_position is None else outputs[steps_position][failed].copy()
-        for mine, theirs in zip(outputs, again):
-            mine[failed[fixed]] = theirs[fixed]
-        if steps_position is not None:
-            outputs[steps_position][failed] = first_steps + again[steps_position]
-    return outputs
