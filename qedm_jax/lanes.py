@@ -226,4 +226,3 @@ def _outputs(m_chi, config, out) -> dict[str, Array]:
         result.update(x=jnp.broadcast_to(jnp.exp(ts), (n, config.n_save)), y=jnp.exp(out["saved"][:, :, 1]),
                       t_hs_over_t=jnp.exp(out["saved"][:, :, 0]))
     return result
-
