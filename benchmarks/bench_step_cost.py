@@ -13,6 +13,7 @@ iterations (the state is nudged every iteration so nothing is hoisted):
   exit) at a step size typical of the stiff region;
 * ``queue_iteration``: ``solver_step`` plus the PID controller's ``adapt_step_size`` (one
   iteration of ``lanes.solve_queue`` without its bookkeeping);
+* ``solver_step_newton_cap_k``: ``solver_step`` with the Newton loop capped at k iterations;
 * ``rodas5p_step``: one step of ``rosenbrock.Rodas5P`` (one Jacobian, eight linear solves, no
   iteration) for comparison.
 
@@ -21,7 +22,12 @@ freeze-in, the stiff block and secluded freeze-out; states taken from the trajec
 own solves at x = ``--x`` (default 20, around freeze-out). Reported: microseconds per lane per
 call, and the step's cost in units of the right-hand side.
 
-Usage: ``python benchmarks/bench_step_cost.py [--lanes 32] [--repeats 200] [--x 20] [--dt 0.01]``
+``--newton-iterations k1 k2 ...`` times ``solver_step`` once per cap k on the Newton loop of
+every implicit stage (``solve.NEWTON_MAX_ITERATIONS`` = 10 is the default; early exit kept), in
+the same run: how much of a step the Newton iterations are.
+
+Usage: ``python benchmarks/bench_step_cost.py [--lanes 32] [--repeats 200] [--x 20] [--dt 0.01]
+[--newton-iterations 2 10]``
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import qedm_jax  # noqa: F401  (float64)
 from qedm_jax import solve as solve_mod
 from qedm_jax import thermal
 from qedm_jax.boltzmann import vector_field
+from qedm_jax.newton import FixedNewton
 from qedm_jax.rosenbrock import Rodas5P
 from qedm_jax.models.secluded import SecludedDirac
 
@@ -61,11 +68,19 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--x", type=float, default=20.0, help="x = m_chi / T of the states")
     parser.add_argument("--dt", type=float, default=0.01, help="step in ln x of solver_step")
+    parser.add_argument("--newton-iterations", type=int, nargs="+", default=[2, solve_mod.NEWTON_MAX_ITERATIONS],
+                        help="caps of the Newton loop per implicit stage to time solver_step with")
     args = parser.parse_args(argv)
     now = datetime.datetime.now(datetime.timezone.utc)
     config = solve_mod.two_temperature_config(n_save=64)
     options = solve_mod.system_options(config)
     solver, controller = solve_mod.ode_solver(config)
+
+    def kvaerno5_capped(k):
+        """``solve.ode_solver``'s Kvaerno5 with its Newton loop capped at k iterations."""
+        root_finder = FixedNewton(rtol=config.rtol, atol=config.atol, num_iterations=k,
+                                  kappa=config.newton_kappa, early_exit=True)
+        return diffrax.Kvaerno5(root_finder=root_finder, root_find_max_steps=k)
     terms = diffrax.ODETerm(vector_field)
     alpha, epsilon = (jnp.asarray(v) for v in points(args.lanes))
     make = lambda a, e: SecludedDirac(m_chi=M_CHI, m_ZD=M_ZD, alpha_D=a, epsilon=e)  # noqa: E731
@@ -97,19 +112,13 @@ def main(argv=None) -> int:
         jac, value = jax.jacfwd(lambda v: (vector_field(tau, v, lane_args(a, e, table)),) * 2, has_aux=True)(y)
         return value + jac[:, 0] * 1e-30
 
-    def solver_step(a, e, table, y):
-        args_ = lane_args(a, e, table)
-        state = solver.init(terms, tau, tau + dt, y, args_)
-        y1, *_ = solver.step(terms, tau, tau + dt, y, args_, state, False)
-        return y1
-
-    rodas = Rodas5P()
-
-    def rodas5p_step(a, e, table, y):
-        args_ = lane_args(a, e, table)
-        state = rodas.init(terms, tau, tau + dt, y, args_)
-        y1, *_ = rodas.step(terms, tau, tau + dt, y, args_, state, False)
-        return y1
+    def solver_step_with(stepper):
+        def solver_step(a, e, table, y):
+            args_ = lane_args(a, e, table)
+            state = stepper.init(terms, tau, tau + dt, y, args_)
+            y1, *_ = stepper.step(terms, tau, tau + dt, y, args_, state, False)
+            return y1
+        return solver_step
 
     def queue_iteration(a, e, table, y):
         args_ = lane_args(a, e, table)
@@ -142,14 +151,17 @@ def main(argv=None) -> int:
         return {"per_lane_us": round(per_lane_us, 3), "run_s_all": [round(r, 4) for r in runs],
                 "compile_s": round(compile_s, 2)}
 
-    results = {name: timed(name, fn) for name, fn in
-               (("rhs", rhs), ("rhs_and_jacobian", rhs_and_jacobian), ("solver_step", solver_step),
-                ("queue_iteration", queue_iteration), ("rodas5p_step", rodas5p_step))}
+    pieces = [("rhs", rhs), ("rhs_and_jacobian", rhs_and_jacobian), ("solver_step", solver_step_with(solver)),
+              ("queue_iteration", queue_iteration)]
+    pieces += [(f"solver_step_newton_cap_{k}", solver_step_with(kvaerno5_capped(k))) for k in args.newton_iterations]
+    pieces += [("rodas5p_step", solver_step_with(Rodas5P()))]
+    results = {name: timed(name, fn) for name, fn in pieces}
     unit = results["rhs"]["per_lane_us"]
     for entry in results.values():
         entry["in_rhs_units"] = round(entry["per_lane_us"] / unit, 1)
     record = {**environment(now), "benchmark": "bench_step_cost",
               "parameters": {"lanes": args.lanes, "repeats": args.repeats, "x": args.x, "dt": args.dt,
+                             "newton_iterations": args.newton_iterations,
                              "m_chi": M_CHI, "m_ZD": M_ZD, "n_converged_setup": int(np.sum(np.asarray(status) == 0))},
               "results": results}
     write_results("bench_step_cost", now, record)
