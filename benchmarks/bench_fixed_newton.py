@@ -26,7 +26,11 @@ main batch: status and steps identical? |Omega/Omega_main - 1|.
 
 Prints one JSON line per problem; writes ``results/bench_fixed_newton_<device>_<date>.json``.
 
-Usage: ``python benchmarks/bench_fixed_newton.py [--n 8] [--ks 2,3,4] [--kappa 0.05] [--no-save]``
+``--early-exit``: k is a cap on the iterations with the current solver's early exit (variants
+``cap_k<k>``), i.e. the two-temperature default with ``solve.NEWTON_MAX_ITERATIONS`` = 10 replaced
+by k; written to ``results/bench_fixed_newton_early_exit_<device>_<date>.json``.
+
+Usage: ``python benchmarks/bench_fixed_newton.py [--n 8] [--ks 2,3,4] [--kappa 0.05] [--early-exit] [--no-save]``
 """
 
 from __future__ import annotations
@@ -57,11 +61,12 @@ from bench_rosenbrock import (ALPHA_RANGE, BC2, BC2_ALPHA_D, EPSILON_RANGE, M_CH
 THERMALIZED_REFERENCE_RTOL, THERMALIZED_REFERENCE_ATOL = 1e-9, 1e-11
 
 
-def solve_fixed(model, config: solve_mod.SolverConfig, num_iterations: int, kappa: float, rtol=None, atol=None):
+def solve_fixed(model, config: solve_mod.SolverConfig, num_iterations: int, kappa: float, rtol=None, atol=None,
+                early_exit: bool = False):
     """``solve.solve_unchecked`` (end point only) with ``newton.kvaerno5_fixed_newton``; returns
     (Omega h^2 (NaN on failure), steps, status 0/1)."""
     table = thermal.rate_table(model, config.table_ln_x(), with_hs=True)
-    solver, controller = newton.kvaerno5_fixed_newton(config, num_iterations, kappa)
+    solver, controller = newton.kvaerno5_fixed_newton(config, num_iterations, kappa, early_exit=early_exit)
     solution = diffrax.diffeqsolve(
         diffrax.ODETerm(solve_mod.vector_field), solver, t0=math.log(config.x0), t1=math.log(config.x_end),
         dt0=solve_mod.DT0, y0=solve_mod.initial_state(model, config),
@@ -138,6 +143,8 @@ def main() -> None:
     parser.add_argument("--ks", default="2,3,4", help="Newton iteration counts to compare")
     parser.add_argument("--kappa", type=float, default=newton.KAPPA, help="FixedNewton convergence factor")
     parser.add_argument("--skip-two-temperature", action="store_true")
+    parser.add_argument("--early-exit", action="store_true",
+                        help="k is a cap with early exit (variants cap_k<k>; results/bench_fixed_newton_early_exit_*)")
     parser.add_argument("--no-save", action="store_true", help="print only, write no files")
     args = parser.parse_args()
     ks = [int(k) for k in args.ks.split(",")]
@@ -146,7 +153,8 @@ def main() -> None:
     env["newton_sha256"] = hashlib.sha256(pathlib.Path(newton.__file__).read_bytes()).hexdigest()
     variants = {"current": solve_kvaerno}
     for k in ks:
-        variants[f"fixed_k{k}"] = (lambda k: lambda m, c: solve_fixed(m, c, k, args.kappa))(k)
+        name = f"cap_k{k}" if args.early_exit else f"fixed_k{k}"
+        variants[name] = (lambda k: lambda m, c: solve_fixed(m, c, k, args.kappa, early_exit=args.early_exit))(k)
 
     # 1. thermalized BC2 (bench_rosenbrock's six points); reference: current solver at rtol 1e-9
     make_bc2 = lambda m, e: BC2.point(m, BC2_ALPHA_D, e)  # noqa: E731
@@ -186,9 +194,9 @@ def main() -> None:
         results.append(two_temperature)
 
     if not args.no_save:
-        write_results("bench_fixed_newton", now, {
+        write_results("bench_fixed_newton_early_exit" if args.early_exit else "bench_fixed_newton", now, {
             **env,
-            "parameters": {"n": args.n, "ks": ks, "kappa": args.kappa,
+            "parameters": {"n": args.n, "ks": ks, "kappa": args.kappa, "early_exit": args.early_exit,
                            "thermalized": {"family": "bc2 dirac ratio 3", "alpha_D": BC2_ALPHA_D,
                                            "columns": "m_chi, epsilon"},
                            "two_temperature": {"family": "secluded ratio 10", "m_chi_GeV": M_CHI_SECLUDED,

@@ -235,14 +235,16 @@ class FixedNewton(optx.AbstractRootFinder):
         return y, aux, {}
 
 
-def kvaerno5_fixed_newton(config, num_iterations: int = NUM_ITERATIONS,
-                          kappa: float = KAPPA) -> tuple[diffrax.Kvaerno5, diffrax.PIDController]:
+def kvaerno5_fixed_newton(config, num_iterations: int = NUM_ITERATIONS, kappa: float = KAPPA,
+                          early_exit: bool = False) -> tuple[diffrax.Kvaerno5, diffrax.PIDController]:
     """``solve.ode_solver(config)`` with ``FixedNewton`` as Kvaerno5's root finder.
 
     Args:
         config: ``solve.SolverConfig`` (rtol, atol are used: the Newton scale is the controller's).
-        num_iterations: k, Newton iterations per implicit stage (static).
+        num_iterations: k, Newton iterations per implicit stage (static); with ``early_exit``
+            the cap (the two-temperature default is ``solve.NEWTON_MAX_ITERATIONS``).
         kappa: convergence factor of the last increment (static).
+        early_exit: stop a lane's iterations once its increment test passes (``FixedNewton``).
 
     Returns:
         ``(solver, stepsize_controller)``: Kvaerno5 with ``root_find_max_steps = k`` and the same
@@ -254,6 +256,7 @@ def kvaerno5_fixed_newton(config, num_iterations: int = NUM_ITERATIONS,
     from .solve import ode_solver  # same layer; imported here to keep solve.py free of this module
 
     _, controller = ode_solver(config)
-    root_finder = FixedNewton(rtol=config.rtol, atol=config.atol, num_iterations=num_iterations, kappa=kappa)
+    root_finder = FixedNewton(rtol=config.rtol, atol=config.atol, num_iterations=num_iterations, kappa=kappa,
+                              early_exit=early_exit)
     solver = diffrax.Kvaerno5(root_finder=root_finder, root_find_max_steps=num_iterations)
     return solver, controller
