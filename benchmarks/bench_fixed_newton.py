@@ -180,7 +180,7 @@ def main() -> None:
                                                               atol=REFERENCE_ATOL)))
             (ref_omega, _, _), _ = _call(rodas, [jnp.asarray(a_stiff), jnp.asarray(e_stiff)])
             ref_source = "recomputed"
-        n_grid = a_grid.size
+        n_grid = alpha_d.size - a_stiff.size  # the grid comes first, then the stiff points
         # other batchmates: the grid shifted by half a cell in log space, in reverse order
         shift = lambda lo_hi, v: v * (lo_hi[1] / lo_hi[0]) ** (0.5 / max(args.n - 1, 1))  # noqa: E731
         other = [shift(ALPHA_RANGE, alpha_d[::-1]), shift(EPSILON_RANGE, epsilon[::-1])]
