@@ -46,7 +46,7 @@ import qedm_jax  # noqa: F401  (float64)
 from qedm_jax import solve as solve_mod
 from qedm_jax import thermal
 from qedm_jax.boltzmann import vector_field
-from qedm_jax.newton import FixedNewton
+from qedm_jax.newton import kvaerno5
 from qedm_jax.rosenbrock import Rodas5P
 from qedm_jax.models.secluded import SecludedDirac
 
@@ -76,11 +76,6 @@ def main(argv=None) -> int:
     options = solve_mod.system_options(config)
     solver, controller = solve_mod.ode_solver(config)
 
-    def kvaerno5_capped(k):
-        """``solve.ode_solver``'s Kvaerno5 with its Newton loop capped at k iterations."""
-        root_finder = FixedNewton(rtol=config.rtol, atol=config.atol, num_iterations=k,
-                                  kappa=config.newton_kappa, early_exit=True)
-        return diffrax.Kvaerno5(root_finder=root_finder, root_find_max_steps=k)
     terms = diffrax.ODETerm(vector_field)
     alpha, epsilon = (jnp.asarray(v) for v in points(args.lanes))
     make = lambda a, e: SecludedDirac(m_chi=M_CHI, m_ZD=M_ZD, alpha_D=a, epsilon=e)  # noqa: E731
@@ -153,7 +148,8 @@ def main(argv=None) -> int:
 
     pieces = [("rhs", rhs), ("rhs_and_jacobian", rhs_and_jacobian), ("solver_step", solver_step_with(solver)),
               ("queue_iteration", queue_iteration)]
-    pieces += [(f"solver_step_newton_cap_{k}", solver_step_with(kvaerno5_capped(k))) for k in args.newton_iterations]
+    capped = {k: kvaerno5(config.rtol, config.atol, k, config.newton_kappa, early_exit=True) for k in args.newton_iterations}
+    pieces += [(f"solver_step_newton_cap_{k}", solver_step_with(stepper)) for k, stepper in capped.items()]
     pieces += [("rodas5p_step", solver_step_with(Rodas5P()))]
     results = {name: timed(name, fn) for name, fn in pieces}
     unit = results["rhs"]["per_lane_us"]

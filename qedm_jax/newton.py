@@ -63,7 +63,7 @@ from jaxtyping import Array, Bool, Float, Int, PyTree
 from .linsolve import Cramer2
 from .rosenbrock import lu_factor, lu_solve
 
-__all__ = ["FixedNewton", "FixedNewtonState", "kvaerno5_fixed_newton", "KAPPA", "NUM_ITERATIONS"]
+__all__ = ["FixedNewton", "FixedNewtonState", "kvaerno5", "kvaerno5_fixed_newton", "KAPPA", "NUM_ITERATIONS"]
 
 #: default convergence factor: the last increment must be <= KAPPA x the controller's scale
 #: (Hairer & Wanner II, Sec. IV.8, eq. 8.10-8.11: kappa ~ 1e-1..1e-2)
@@ -235,6 +235,26 @@ class FixedNewton(optx.AbstractRootFinder):
         return y, aux, {}
 
 
+def kvaerno5(rtol: float, atol: float, num_iterations: int, kappa: float, early_exit: bool) -> diffrax.Kvaerno5:
+    """``diffrax.Kvaerno5`` whose implicit stages use ``FixedNewton`` (the one place this pair is
+    built: ``solve.ode_solver``'s two-temperature solver and ``kvaerno5_fixed_newton``).
+
+    Args:
+        rtol, atol: the step-size controller's tolerances (the scale of the increment test).
+        num_iterations: k, Newton iterations per stage (with ``early_exit``: the cap); static.
+        kappa: convergence factor of the last increment; static.
+        early_exit: stop a lane's iterations once its increment test passes; static.
+
+    Returns:
+        ``diffrax.Kvaerno5(root_finder=FixedNewton(...), root_find_max_steps=num_iterations)``.
+
+    Raises:
+        ValueError: ``num_iterations < 1`` or ``kappa <= 0`` (``FixedNewton``'s checks).
+    """
+    root_finder = FixedNewton(rtol=rtol, atol=atol, num_iterations=num_iterations, kappa=kappa, early_exit=early_exit)
+    return diffrax.Kvaerno5(root_finder=root_finder, root_find_max_steps=num_iterations)
+
+
 def kvaerno5_fixed_newton(config, num_iterations: int = NUM_ITERATIONS, kappa: float = KAPPA,
                           early_exit: bool = False) -> tuple[diffrax.Kvaerno5, diffrax.PIDController]:
     """``solve.ode_solver(config)`` with ``FixedNewton`` as Kvaerno5's root finder.
@@ -256,7 +276,4 @@ def kvaerno5_fixed_newton(config, num_iterations: int = NUM_ITERATIONS, kappa: f
     from .solve import ode_solver  # same layer; imported here to keep solve.py free of this module
 
     _, controller = ode_solver(config)
-    root_finder = FixedNewton(rtol=config.rtol, atol=config.atol, num_iterations=num_iterations, kappa=kappa,
-                              early_exit=early_exit)
-    solver = diffrax.Kvaerno5(root_finder=root_finder, root_find_max_steps=num_iterations)
-    return solver, controller
+    return kvaerno5(config.rtol, config.atol, num_iterations, kappa, early_exit), controller

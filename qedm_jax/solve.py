@@ -30,7 +30,7 @@ from . import constants as c
 from . import io, sm, thermal
 from .boltzmann import SystemOptions, vector_field
 from .linsolve import Cramer2
-from .newton import FixedNewton
+from .newton import kvaerno5
 from .models.base import AbstractModel
 
 __all__ = [
@@ -379,9 +379,7 @@ def ode_solver(config: SolverConfig) -> tuple[diffrax.Kvaerno5, diffrax.PIDContr
                                   linear_solver=Cramer2())
         solver = diffrax.Kvaerno5(root_finder=root_finder)
     else:
-        root_finder = FixedNewton(rtol=config.rtol, atol=config.atol, num_iterations=NEWTON_MAX_ITERATIONS,
-                                  kappa=config.newton_kappa, early_exit=True)
-        solver = diffrax.Kvaerno5(root_finder=root_finder, root_find_max_steps=NEWTON_MAX_ITERATIONS)
+        solver = kvaerno5(config.rtol, config.atol, NEWTON_MAX_ITERATIONS, config.newton_kappa, early_exit=True)
     controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3)
     return solver, controller
 

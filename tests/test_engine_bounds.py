@@ -74,8 +74,16 @@ def test_solve_steps_bounded_and_one_compilation_per_config(mode):
     assert np.all(np.asarray(steps) > 10)  # a real stiff solve, not a trivial pass
 
 
+
+
+def _scan_point(epsilon, m_chi):
+    """Thermalized BC2 Dirac point, m_A = 3 m_chi, alpha_D = 0.1 (module level: one compile)."""
+    return BC2(m_chi=m_chi, m_A=3.0 * m_chi, alpha_D=0.1, epsilon=epsilon, species="dirac")
+
+
 def _make_dirac(m):
-    return BC2(m_chi=m, m_A=3.0 * m, alpha_D=0.1, epsilon=1e-3, species="dirac")
+    """The same point as a function of the mass alone (the target line's builder)."""
+    return _scan_point(1e-3, m)
 
 
 def test_target_line_compiles_once_per_length():
@@ -88,9 +96,6 @@ def test_target_line_compiles_once_per_length():
     assert events.count(_TRACE_EVENT) == 0 and events.count(_COMPILE_EVENT) == 0, events
 
 
-def _scan_point(epsilon, m_chi):
-    """Thermalized BC2 Dirac point, m_A = 3 m_chi, alpha_D = 0.1 (module level: one compile)."""
-    return BC2(m_chi=m_chi, m_A=3.0 * m_chi, alpha_D=0.1, epsilon=epsilon, species="dirac")
 
 
 def test_scan_steps_bounded_and_compiles_once_per_chunk():
