@@ -148,7 +148,7 @@ def main(argv=None) -> int:
 
     pieces = [("rhs", rhs), ("rhs_and_jacobian", rhs_and_jacobian), ("solver_step", solver_step_with(solver)),
               ("queue_iteration", queue_iteration)]
-    capped = {k: kvaerno5(config.rtol, config.atol, k, config.newton_kappa, early_exit=True) for k in args.newton_iterations}
+    capped = {k: kvaerno5(config.rtol, config.atol, k, config.kappa, early_exit=True) for k in args.newton_iterations}
     pieces += [(f"solver_step_newton_cap_{k}", solver_step_with(stepper)) for k, stepper in capped.items()]
     pieces += [("rodas5p_step", solver_step_with(Rodas5P()))]
     results = {name: timed(name, fn) for name, fn in pieces}

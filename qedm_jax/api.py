@@ -150,7 +150,7 @@ def _header(command: str, family: ModelFamily, omega_h2: float | None = None,
     if config is not None:
         header["solver"] = (f"{'thermalized' if config.thermalized else 'two-temperature'}, x0 = {config.x0:g}, "
                             f"x_end = {config.x_end:g}, rtol = {config.rtol:g}, atol = {config.atol:g}, "
-                            f"max_steps = {config.max_steps}")
+                            f"max_steps = {config.max_steps}, integrator = {config.integrator_name}")
     header["units"] = io.COLUMN_UNITS
     header["status"] = _status_text()
     return header

@@ -10,8 +10,8 @@ point has finished (reached x_end, failed, or used ``max_steps`` steps) writes i
 and takes the next waiting point. The cost is then ~ the sum of the step counts over the
 points, plus the last few stragglers.
 
-The integrator is the one of ``qedm_jax.solve`` (``solve.ode_solver``: Kvaerno5, its Newton
-root finder and PID controller), stepped with diffrax's own ``solver.step`` and
+The integrator is the one of ``qedm_jax.solve`` (``solve.ode_solver``: Kvaerno5 with its Newton
+root finder, or ``esdirk.Kvaerno5Chord`` two-temperature, and the PID controller), stepped with diffrax's own ``solver.step`` and
 ``stepsize_controller.adapt_step_size`` in the order of diffrax's ``diffeqsolve`` loop
 (diffrax 0.7, ``_integrate.py``): accepted and rejected steps, clipping to t1 and saving at
 ``SaveAt(ts)`` by dense interpolation are the same, so a point gets the same Omega h^2 as

@@ -174,7 +174,7 @@ def test_omega_insensitive_to_solver_tolerances(base_run):
     1% at the contour points (measured <= 1e-3, the level of the batch-composition noise)."""
     _, points, _ = base_run
     config = dataclasses.replace(BASE, rtol=BASE.rtol / 2.0, atol=BASE.atol / 2.0,
-                                 newton_kappa=solve_mod.NEWTON_KAPPA / 2.0)
+                                 newton_kappa=BASE.kappa / 2.0)
     finer = helpers.solve_points(config, *_columns(CONTOUR_POINTS.values()))
     assert np.all(finer.status == solve_mod.STATUS_OK)
     change = dict(zip(CONTOUR_POINTS, _relative(finer.omega_h2, points.omega_h2)))
