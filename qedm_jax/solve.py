@@ -8,7 +8,7 @@ the implicit stages use full Newton iterations: ``optimistix.Newton`` with the r
 termination for the thermalized system (~70 steps). The two-temperature system runs by default
 on ``esdirk.Kvaerno5Chord`` (the same Kvaerno5 tableau, one Jacobian per step, a fixed number of
 chord iterations in the departure coordinates ``boltzmann.DepartureCoordinates``: no
-data-dependent loop, 3.9x faster through the lane queue); ``integrator="kvaerno5"`` keeps
+data-dependent loop, 4x faster through the lane queue); ``integrator="kvaerno5"`` keeps
 diffrax's Kvaerno5 with ``newton.FixedNewton`` (early exit; it tests the state increment instead
 of the residual: ``ode_solver`` has the measurements; the rate-based test rejected ~45% of the
 stiff two-temperature steps, a residual tolerance had to be loosened to 1e-2).
@@ -120,8 +120,8 @@ class SolverConfig(eqx.Module):
             "kvaerno5_chord" (two-temperature only: ``esdirk.Kvaerno5Chord``, the same tableau
             with one Jacobian per step and ``esdirk.NUM_ITERATIONS`` chord iterations per stage
             in ``boltzmann.DepartureCoordinates``, lanes in lockstep; on the 76-point benchmark
-            set 3.9x faster through the lane queue and 6x in one vmap batch, Omega h^2 error
-            7.7e-4 vs 1.3e-3, ``benchmarks/bench_esdirk.py``); None (default): "kvaerno5"
+            set 4.0x faster through the lane queue and 5.5x in one vmap batch, Omega h^2 error
+            5.8e-4 vs 1.3e-3 against rtol 1e-9, ``benchmarks/bench_esdirk.py``); None (default): "kvaerno5"
             thermalized, "kvaerno5_chord" two-temperature. ``integrator_name`` holds the choice.
     """
 
@@ -391,7 +391,8 @@ def ode_solver(config: SolverConfig) -> tuple[diffrax.AbstractAdaptiveSolver, di
     (``cauchy_termination=False``, residual tolerance ``newton_atol``): ~70 steps, where Cauchy
     termination hits max_steps. Two-temperature, ``config.integrator_name``:
     "kvaerno5_chord" (default): ``esdirk.Kvaerno5Chord`` in ``boltzmann.DepartureCoordinates``
-    (``benchmarks/bench_esdirk.py``; that module has the reasons). "kvaerno5":
+    (measured in ``benchmarks/bench_esdirk.py``; the ``esdirk`` module docstring has the
+    reasons). "kvaerno5":
     ``diffrax.Kvaerno5`` with ``newton.FixedNewton`` and ``early_exit``: up
     to ``NEWTON_MAX_ITERATIONS`` Newton iterations (exact Jacobian), stopped when the last state
     increment is <= ``config.kappa`` x (atol + rtol |y|) (Hairer & Wanner II, Sec. IV.8). Its
