@@ -79,7 +79,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from .rosenbrock import lu_factor, lu_solve
+from .rosenbrock import SmallStateSolver, lu_factor, lu_solve
 
 __all__ = ["Kvaerno5Chord", "NewtonCoordinates", "KVAERNO5_A", "KVAERNO5_B_HAT", "KVAERNO5_C", "KVAERNO5_GAMMA"]
 
@@ -146,7 +146,7 @@ class NewtonCoordinates(eqx.Module):
         return u
 
 
-class Kvaerno5Chord(diffrax.AbstractAdaptiveSolver):
+class Kvaerno5Chord(SmallStateSolver):
     """Kvaerno5 (Kvaernø 2004) with one Jacobian and one LU per step and a fixed number of chord
     Newton iterations per implicit stage, in problem-supplied Newton coordinates (module docstring).
 
@@ -171,7 +171,6 @@ class Kvaerno5Chord(diffrax.AbstractAdaptiveSolver):
     kappa: float = eqx.field(static=True, default=KAPPA)
     coordinates: NewtonCoordinates = NewtonCoordinates()
 
-    term_structure: ClassVar = diffrax.ODETerm
     interpolation_cls: ClassVar = diffrax.ThirdOrderHermitePolynomialInterpolation.from_k
 
     def __check_init__(self):
@@ -179,25 +178,6 @@ class Kvaerno5Chord(diffrax.AbstractAdaptiveSolver):
             raise ValueError(f"num_iterations must be >= 1, got {self.num_iterations}")
         if not self.kappa > 0.0:
             raise ValueError(f"kappa must be > 0, got {self.kappa}")
-
-    def order(self, terms) -> int:
-        """Classical order of y1 (5; the error estimate is the embedded order-4 solution)."""
-        del terms
-        return 5
-
-    def init(self, terms, t0, t1, y0, args) -> None:
-        """No solver state (the Jacobian is recomputed at every step).
-
-        Raises:
-            ValueError: (at trace time) y0 is not a 1-d floating array.
-        """
-        del terms, t0, t1, args
-        _check_state(y0)
-        return None
-
-    def func(self, terms, t0, y0, args):
-        """The vector field f(t0, y0, args), shape (n,) (for diffrax's initial step size)."""
-        return terms.vf(t0, y0, args)
 
     def step(self, terms, t0, t1, y0, args, solver_state, made_jump):
         """One Kvaerno5 step from t0 to t1 with chord Newton stages.
@@ -216,7 +196,7 @@ class Kvaerno5Chord(diffrax.AbstractAdaptiveSolver):
             ``dense_info = dict(y0=y0, y1=y1, k=stack([K_1, K_7]))``.
         """
         del solver_state, made_jump
-        _check_state(y0)
+        self.check_state(y0)
         dtype = y0.dtype
         h = t1 - t0
         control = terms.contr(t0, t1)
@@ -275,11 +255,3 @@ class Kvaerno5Chord(diffrax.AbstractAdaptiveSolver):
         dense_info = dict(y0=y0, y1=y1, k=jnp.stack([ks[0], ks[-1]]))
         return y1, y_error, dense_info, None, result
 
-
-def _check_state(y0) -> None:
-    """Raise ValueError (at trace time) unless y0 is a 1-d floating array."""
-    shape = getattr(y0, "shape", None)
-    dtype = getattr(y0, "dtype", None)
-    if shape is None or len(shape) != 1 or not jnp.issubdtype(dtype, jnp.floating):
-        raise ValueError(f"Kvaerno5Chord needs a state y0 that is a 1-d float array, got shape {shape} and "
-                         f"dtype {dtype}")

@@ -44,6 +44,7 @@ from jaxtyping import Array, Float, Int
 
 __all__ = [
     "Rodas5P",
+    "SmallStateSolver",
     "RodasInterpolation",
     "lu_factor",
     "lu_solve",
@@ -237,7 +238,43 @@ class RodasInterpolation(diffrax.AbstractLocalInterpolation):
 # --- the solver ---------------------------------------------------------------------------------
 
 
-class Rodas5P(diffrax.AbstractAdaptiveSolver):
+class SmallStateSolver(diffrax.AbstractAdaptiveSolver):
+    """Base of the project's one-step stiff solvers of order 5 for small 1-d states
+    (``Rodas5P`` here, ``esdirk.Kvaerno5Chord``): ODE terms only, no solver state carried between
+    steps, the state checked at trace time.
+    """
+
+    term_structure: ClassVar = diffrax.ODETerm
+
+    def order(self, terms) -> int:
+        """Classical order of y1 (5; the error estimate is the order-4 embedded solution)."""
+        del terms
+        return 5
+
+    def init(self, terms, t0, t1, y0, args) -> None:
+        """No solver state (nothing is carried between steps; the Jacobian is recomputed per step).
+
+        Raises:
+            ValueError: (at trace time) y0 is not a 1-d floating array.
+        """
+        del terms, t0, t1, args
+        self.check_state(y0)
+        return None
+
+    def func(self, terms, t0, y0, args):
+        """The vector field f(t0, y0, args), shape (n,) (for diffrax's initial step size)."""
+        return terms.vf(t0, y0, args)
+
+    def check_state(self, y0) -> None:
+        """Raise ValueError (at trace time) unless y0 is a 1-d floating array."""
+        shape = getattr(y0, "shape", None)
+        dtype = getattr(y0, "dtype", None)
+        if shape is None or len(shape) != 1 or not jnp.issubdtype(dtype, jnp.floating):
+            raise ValueError(f"{type(self).__name__} needs a state y0 that is a 1-d float array, got shape {shape} "
+                             f"and dtype {dtype}")
+
+
+class Rodas5P(SmallStateSolver):
     """Rodas5P: 8-stage Rosenbrock-Wanner method of order 5 with an embedded order-4 error
     estimate and an order-4 dense output (Steinebach 2023, BIT 63, 27).
 
@@ -273,23 +310,7 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
 
     scan_stages: bool = eqx.field(static=True, default=False)
 
-    term_structure: ClassVar = diffrax.ODETerm
     interpolation_cls: ClassVar = RodasInterpolation
-
-    def order(self, terms) -> int:
-        """Classical order of y1 (5; the error estimate is the order-4 embedded solution)."""
-        del terms
-        return 5
-
-    def init(self, terms, t0, t1, y0, args) -> None:
-        """No solver state (no FSAL, nothing carried between steps).
-
-        Raises:
-            ValueError: (at trace time) y0 is not a 1-d floating array.
-        """
-        del terms, t0, t1, args
-        _check_state(y0)
-        return None
 
     def step(self, terms, t0, t1, y0, args, solver_state, made_jump):
         """One Rodas5P step from t0 to t1.
@@ -308,7 +329,7 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
             ``RodasInterpolation`` (q shape (4, n)).
         """
         del solver_state, made_jump
-        _check_state(y0)
+        self.check_state(y0)
         n = y0.shape[0]
         h = t1 - t0
         control = terms.contr(t0, t1)
@@ -336,11 +357,6 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
         q = jnp.stack([q0] + [_weighted_sum(RODAS5P_DENSE[r], ks) for r in range(3)])
         dense_info = dict(y0=y0, q=q)
         return y1, y_error, dense_info, None, diffrax.RESULTS.successful
-
-    def func(self, terms, t0, y0, args):
-        """The vector field f(t0, y0, args), shape (n,) (for diffrax's initial step size)."""
-        return terms.vf(t0, y0, args)
-
 
 def _stages_unrolled(increment, factors, t0, h, y0, hf0, h2_ft):
     """The eight stage increments k_i, each stage written out (Steinebach 2023 Eq. 1.2)."""
@@ -371,10 +387,3 @@ def _stages_scan(increment, factors, t0, h, y0, hf0, h2_ft):
     ks, _ = jax.lax.scan(stage, ks, jnp.arange(1, _STAGES))
     return [ks[i] for i in range(_STAGES)]
 
-
-def _check_state(y0) -> None:
-    """Raise ValueError (at trace time) unless y0 is a 1-d floating array."""
-    shape = getattr(y0, "shape", None)
-    dtype = getattr(y0, "dtype", None)
-    if shape is None or len(shape) != 1 or not jnp.issubdtype(dtype, jnp.floating):
-        raise ValueError(f"Rodas5P needs a state y0 that is a 1-d float array, got shape {shape} and dtype {dtype}")
