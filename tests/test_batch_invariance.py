@@ -20,8 +20,8 @@ Why the spread is the solver's accuracy, not rounding: at Gamma/H ~ 1e12 the rig
 carries ~1e-3 of rounding noise (the rate times the rounding of ln Y, ``qedm_jax.boltzmann``);
 the embedded error estimate is a sum of stage derivatives, so differently compiled code gets
 different step sequences, and two step sequences differ by the global error. Variants of the
-error control (``benchmarks/bench_error_control.py``, measured 2026-12-07 with Kvaerno5 + Newton on these 13 points and a
-6 x 6 grid against rtol 1e-9): the default spreads 9.0e-4 (alone) / 5.9e-4 (queue) with errors
+error control (``benchmarks/bench_error_control.py``, measured 2026-12-07 with Kvaerno5 + Newton on
+these 13 points and a 6 x 6 grid against rtol 1e-9): the default spreads 9.0e-4 (alone) / 5.9e-4 (queue) with errors
 6.3e-4; a tolerance absolute on the logs (1e-5 relative in Y and T_hs/T) with ln(T_hs/T)
 weighted by 20 in the norm: 9.9e-5 / 8.8e-5, errors 1.1e-4 (stiff) and 2.1e-4 (grid), +26% steps
 on the grid and +78% on the stiff block; step sizes on a ladder of 8 per octave: 3.3e-4 / 1.9e-4

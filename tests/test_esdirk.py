@@ -165,7 +165,8 @@ def test_relic_matches_tight_reference():
     alpha, eps = (jnp.asarray(v) for v in zip(*RELIC_POINTS))
 
     def run(cfg):
-        solution = jax.jit(jax.vmap(lambda a, e: solve_mod.solve_unchecked(SECLUDED.point(10.0, a, e), cfg)))(alpha, eps)
+        solve = jax.vmap(lambda a, e: solve_mod.solve_unchecked(SECLUDED.point(10.0, a, e), cfg))
+        solution = jax.jit(solve)(alpha, eps)
         return np.asarray(solution.omega_h2), np.asarray(solution.status)
 
     omega, status = run(config)
