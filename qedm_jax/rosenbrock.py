@@ -291,9 +291,9 @@ class Rodas5P(SmallStateSolver):
     single ``lu_factor`` of the step. The local error estimate is y1 - y1_hat (O(h^5)).
 
     No data-dependent loop: the stages are unrolled in Python (or, with ``scan_stages``, a
-    scan of fixed length 7). A singular (I - gamma h J) or a non-finite stage makes y1 and the
-    error estimate NaN, which diffrax turns into a rejected step with the step size cut by the
-    controller's ``factormin``. Differentiable: reverse mode and ``diffrax.ForwardMode`` agree
+    scan of fixed length 7). A singular (I - gamma h J) or a non-finite stage gives y1 = y0 and an
+    infinite error estimate, which diffrax turns into a rejected step with the step size cut by
+    the controller's ``factormin``. Differentiable: reverse mode and ``diffrax.ForwardMode`` agree
     with finite differences (checked on Van der Pol, not in the test suite).
 
     Usage: ``diffrax.diffeqsolve(diffrax.ODETerm(f), Rodas5P(), t0, t1, dt0, y0,
@@ -354,9 +354,15 @@ class Rodas5P(SmallStateSolver):
         q0 = _weighted_sum(_B, ks)
         y1 = y0 + q0  # Steinebach 2023 Eq. 1.3
         y_error = _weighted_sum(_B - _B_HAT, ks)  # y1 - y1_hat, embedded order 4
+        # a non-finite step is rejected with y1 = y0: diffrax's PID scales the error by |y1|, and
+        # an infinite y1 would make inf / inf = NaN and the next step size NaN (esdirk, 2026-12-08)
+        ok = jnp.all(jnp.isfinite(y1)) & jnp.all(jnp.isfinite(y_error))
+        y1 = jnp.where(ok, y1, y0)
+        y_error = jnp.where(ok, y_error, jnp.inf)
         q = jnp.stack([q0] + [_weighted_sum(RODAS5P_DENSE[r], ks) for r in range(3)])
         dense_info = dict(y0=y0, q=q)
         return y1, y_error, dense_info, None, diffrax.RESULTS.successful
+
 
 def _stages_unrolled(increment, factors, t0, h, y0, hf0, h2_ft):
     """The eight stage increments k_i, each stage written out (Steinebach 2023 Eq. 1.2)."""
