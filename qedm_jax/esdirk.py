@@ -48,9 +48,10 @@ lockstep (no while loop: a ``lax.scan`` over the six implicit stages with a ``la
 fixed length k inside), and per step a lane costs one ``jacfwd``, one small dense LU and, per
 iteration, one right-hand side, one ``from_newton`` and one pair of triangular solves.
 Measured (``benchmarks/bench_esdirk.py``, 76 secluded points at 10 GeV, k = 4, kappa = 0.05): no
-failures, ~1.4x the steps of diffrax's Kvaerno5 with exact-Jacobian Newton, ~1/3 of its cost
-per step, Omega h^2 errors at the same level; k = 3 needs ~1.4x more steps, k = 5-6 ~10%
-fewer at a higher cost per step.
+failures, ~1.4x the steps of diffrax's Kvaerno5 with exact-Jacobian Newton at ~1/5 of its cost
+per step (4x faster per point through the lane queue), Omega h^2 errors at the same level or
+below; in a scratch comparison on the same points k = 3 took ~1.4x the steps of k = 4 and k = 5
+~10% fewer at a higher cost per step (the same time per point).
 
 Success of a stage (Hairer & Wanner II, Sec. IV.8, eq. 8.10-8.11): the last iteration's change
 of the stage value, scaled like the step-size controller's error, is <= ``kappa``:
