@@ -40,7 +40,10 @@ and the expm1 form converges at all (1,100-6,800 steps; ``tests/test_boltzmann.p
 stays the physical (r, w): a state d itself (tried) is exact in the tightly coupled limit but
 makes the integrator follow ln Y_eq(T_hs) ~ -m_chi/T_hs through freeze-out and freeze-in, where
 truncation errors of that steep function went straight into ln Y (errors of 2-5e-3 in
-Omega h^2 and up to 15x the steps on freeze-in points).
+Omega h^2 and up to 15x the steps on freeze-in points). The departure d is instead the
+coordinate of the implicit stages' chord iteration (``DepartureCoordinates`` below, used by the
+default two-temperature integrator ``esdirk.Kvaerno5Chord``) while chi is near equilibrium with
+the hidden sector: there it makes the frozen Jacobian of a step a good one.
 
 In the thermalized mode ``dr/dtau = 0`` (r = 0) and dw/dtau reduces to the standard
 one-temperature freeze-out dY/dx = -(1 + delta) s sigma_v_eff (Y^2 - Y_eq^2) / (H x). Every term
