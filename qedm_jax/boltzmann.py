@@ -213,7 +213,11 @@ class DepartureCoordinates(NewtonCoordinates):
     none). The ODE state and the stage equations stay (r, ln Y): only Newton's path changes.
 
     Y_eq(T_hs) = n_eq(T_hs) / s(T) (``thermal.ln_n_eq``, ``sm.background``), the same functions
-    as ``vector_field``. args: the vector field's ``(model, table, options)``.
+    as ``vector_field``. Shapes: t scalar (ln x), y and u (2,) = (ln(T_hs/T), ln Y) and
+    (ln(T_hs/T), ln Y - p ln Y_eq(T_hs)), p a scalar in {0, 1}; args: the vector field's
+    ``(model, table, options)``. Raises nothing (traced). Source: the state of seed 003
+    Eqs. 2.14-2.16 (module docstring); the chord iteration of Hairer & Wanner, Solving ODEs II,
+    Sec. IV.8.
     """
 
     def parameter(self, t, y, args):
