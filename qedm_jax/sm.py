@@ -1,9 +1,10 @@
 """Standard-Model plasma and the SM side of a virtual photon.
 
 * g_star(T), g_star_s(T) and d ln g_star_s / d ln T from a shipped lattice-QCD-based table
-  (default Saikawa & Shirai 2018, arXiv:1803.01038), interpolated with a monotone cubic
-  (PCHIP, Fritsch & Carlson 1980) in (ln T, ln g); the derivative comes from the same
-  interpolant, so it is consistent with g_star_s itself.
+  (default Saikawa & Shirai 2018, arXiv:1803.01038), as quintic B-spline least-squares fits
+  of ln g in ln T (``_gstar_fit``: smooth, so that the adaptive ODE steps do not resolve the
+  table's row-to-row roughness); the derivative comes from the same fit, so it is consistent
+  with g_star_s itself.
 * H(T), s(T) for an SM-dominated, adiabatic universe (DESIGN.md; seed 003 Sec. 2.2).
 * R(sqrt s) = sigma(e+e- -> hadrons)/sigma(e+e- -> mu+mu-): a measured table below
   ``R_SWITCH_GEV``, perturbative quarks above; and the total "virtual photon" factor
@@ -45,74 +46,101 @@ DEFAULT_GSTAR = "saikawa-shirai-2018"
 DEFAULT_RRATIO = "darkcast"
 #: sqrt(s) [GeV] above which R uses perturbative quarks instead of the measured table
 R_SWITCH_GEV: float = 2.0
-_N_GSTAR_NODES = 2048  # uniform ln T resampling of the g_star tables
-_T_GSTAR_MAX = 1.0e5  # [GeV] upper end of the resampled g_star grid
+#: knot spacing in ln T of the g_star fit (``_gstar_fit``)
+GSTAR_KNOT_SPACING: float = 0.05
+#: weight of the third-difference penalty of the g_star fit (P-spline; Eilers & Marx 1996)
+GSTAR_PENALTY: float = 1.0e-6
+_T_GSTAR_MAX = 1.0e5  # [GeV] upper end of the fitted g_star range
+_DEGREE = 5  # quintic B-spline: ln g is C4, d ln g / d ln T is C3
 
 
-def _pchip_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Fritsch-Carlson monotone cubic slopes (numpy, load time only)."""
-    h = np.diff(x)
-    delta = np.diff(y) / h
-    slopes = np.zeros_like(y)
-    same_sign = delta[:-1] * delta[1:] > 0.0
-    w1 = 2.0 * h[1:] + h[:-1]
-    w2 = h[1:] + 2.0 * h[:-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        harmonic = (w1 + w2) / (w1 / delta[:-1] + w2 / delta[1:])
-    slopes[1:-1] = np.where(same_sign, harmonic, 0.0)
-    slopes[0] = delta[0]
-    slopes[-1] = delta[-1]
-    return slopes
-
-
-def _hermite_segment(y0, y1, m0, m1, h, t):
-    """Cubic Hermite on one segment of width h at fraction t, slopes m per unit x: (value, dy/dx).
-
-    Plain arithmetic, so it serves numpy (load time) and jax.numpy (run time) alike.
-    """
-    h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
-    d00, d10, d01, d11 = 6 * t**2 - 6 * t, 3 * t**2 - 4 * t + 1, -6 * t**2 + 6 * t, 3 * t**2 - 2 * t
-    value = h00 * y0 + h10 * h * m0 + h01 * y1 + h11 * h * m1
-    deriv = (d00 * y0 + d01 * y1) / h + d10 * m0 + d11 * m1
-    return value, deriv
-
-
-def _hermite(x_nodes, y_nodes, slopes, x):
-    """Evaluate a cubic Hermite interpolant and its derivative (numpy)."""
-    i = np.clip(np.searchsorted(x_nodes, x) - 1, 0, x_nodes.size - 2)
-    h = x_nodes[i + 1] - x_nodes[i]
-    return _hermite_segment(y_nodes[i], y_nodes[i + 1], slopes[i], slopes[i + 1], h, (x - x_nodes[i]) / h)
+def _cardinal_bspline(x: np.ndarray) -> np.ndarray:
+    """The cardinal B-spline of degree ``_DEGREE`` on the knots 0, 1, ..., _DEGREE + 1 (numpy,
+    Cox-de Boor recursion)."""
+    b = [((x >= k) & (x < k + 1)).astype(np.float64) for k in range(_DEGREE + 1)]
+    for p in range(1, _DEGREE + 1):
+        b = [((x - k) * b[k] + (k + p + 1 - x) * b[k + 1]) / p for k in range(_DEGREE + 1 - p)]
+    return b[0]
 
 
 @functools.cache
-def _gstar_grid(table: str) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Resample a g_star table onto a uniform ln T grid: (lnT0, dlnT, ln g, dln g, ln gs, dln gs)."""
+def _piece_matrix() -> np.ndarray:
+    """M[k, j]: the weight of coefficient c[i + k] at t in [0, 1) of interval i is sum_j M[k, j] t^j."""
+    t = np.linspace(0.05, 0.95, _DEGREE + 1)
+    vandermonde = np.vander(t, _DEGREE + 1, increasing=True)
+    return np.array([np.linalg.solve(vandermonde, _cardinal_bspline(t + _DEGREE - k)) for k in range(_DEGREE + 1)])
+
+
+@functools.cache
+def _gstar_fit(table: str) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Quintic B-spline least-squares fits of ln g_star and ln g_star_s in ln T (load time).
+
+    Uniform knots ``GSTAR_KNOT_SPACING`` apart over the table's range (up to ``_T_GSTAR_MAX``),
+    with a small penalty on the coefficients' third differences, so that knots without a table
+    row between them stay determined. Why a fit and not an interpolant through the rows: the
+    Boltzmann right-hand side contains d ln g_star_s / d ln T, and the derivative of an
+    interpolant through rows of 6-7 digits (Saikawa & Shirai: 10,000 rows 0.005 apart in ln T)
+    is rough at every row; the adaptive ODE steps resolved that roughness: 849 steps for a
+    freeze-in point that takes 63 with a constant g_star and 224 with this fit (m_chi = 10 GeV,
+    2026-12-08; 334 with knots 0.025 apart, 160 with 0.1). Residuals (relative, in g):
+    saikawa-shirai-2018 7.4e-3 at the 2% step of the table between T = 0.11984 and 0.12046 GeV
+    (a seam between two adjacent rows, which the fit spreads over ~0.1 in ln T), <= 3.3e-3
+    elsewhere in the QCD crossover (0.1-0.3 GeV, more seams at 0.18 and 0.26 GeV) and the
+    electroweak one (1.6e-3 at 135 GeV, 1.1e-3 at 146 GeV, where the cubic interpolant used
+    before had 9e-4), <= 5e-4 elsewhere, rms 2.7e-4; the other tables <= 4e-8 (``tests/test_sm.py``).
+
+    Returns:
+        ``(ln T at the first knot, knot spacing, coefficients of ln g_star,
+        coefficients of ln g_star_s)``, the coefficient arrays of shape (n_intervals + 5,).
+    """
     temperature, g_rho, g_s = io.load_gstar(table)
-    ln_t = np.log(temperature)
-    grid = np.linspace(ln_t[0], min(ln_t[-1], math.log(_T_GSTAR_MAX)), _N_GSTAR_NODES)
-    out = []
-    for values in (g_rho, g_s):
-        ln_g = np.log(values)
-        value, deriv = _hermite(ln_t, ln_g, _pchip_slopes(ln_t, ln_g), grid)
-        out += [value, deriv]
-    return (float(grid[0]), float(grid[1] - grid[0]), *out)
+    keep = temperature <= _T_GSTAR_MAX * (1.0 + 1e-12)
+    ln_t = np.log(temperature[keep])
+    x0 = float(ln_t.min())
+    n_intervals = max(1, math.ceil((float(ln_t.max()) - x0) / GSTAR_KNOT_SPACING))
+    spacing = (float(ln_t.max()) - x0) / n_intervals
+    n_coef = n_intervals + _DEGREE
+    position = np.minimum((ln_t - x0) / spacing, n_intervals * (1.0 - 1e-15))
+    index = np.floor(position).astype(np.int64)
+    weights = np.vander(position - index, _DEGREE + 1, increasing=True) @ _piece_matrix().T  # (rows, 6)
+    normal = np.zeros((n_coef, n_coef))
+    for k in range(_DEGREE + 1):  # A^T A from the 6 nonzeros of each row of A
+        for m in range(_DEGREE + 1):
+            np.add.at(normal, (index + k, index + m), weights[:, k] * weights[:, m])
+    differences = np.diff(np.eye(n_coef), 3, axis=0)
+    normal += GSTAR_PENALTY * differences.T @ differences
+    coefficients = []
+    for values in (g_rho[keep], g_s[keep]):
+        rhs = np.zeros(n_coef)
+        for k in range(_DEGREE + 1):
+            np.add.at(rhs, index + k, weights[:, k] * np.log(values))
+        coefficients.append(np.linalg.solve(normal, rhs))
+    return x0, spacing, coefficients[0], coefficients[1]
 
 
 def _interp_uniform(table: str, which: tuple[int, ...], temperature: ArrayLike):
-    """Cubic Hermite on the uniform ln T grid for the tables in ``which`` (0: g_star,
-    1: g_star_s), sharing one index computation; returns [(ln g, d ln g / d ln T), ...],
-    clamped outside (derivative 0 there)."""
-    ln_t0, d_ln_t, *arrays = _gstar_grid(table)
-    n = arrays[0].shape[0]
-    position = (jnp.log(temperature) - ln_t0) / d_ln_t
-    inside = (position >= 0.0) & (position <= n - 1)
-    position = jnp.clip(position, 0.0, n - 1.0)
-    i = jnp.clip(jnp.floor(position).astype(jnp.int32), 0, n - 2)
+    """The g_star fits (``_gstar_fit``) for the tables in ``which`` (0: g_star, 1: g_star_s),
+    sharing one index computation; returns [(ln g, d ln g / d ln T), ...], clamped outside
+    the fitted range (derivative 0 there)."""
+    x0, spacing, *arrays = _gstar_fit(table)
+    n_intervals = arrays[0].shape[0] - _DEGREE
+    position = (jnp.log(temperature) - x0) / spacing
+    inside = (position >= 0.0) & (position <= n_intervals)
+    position = jnp.clip(position, 0.0, float(n_intervals))
+    i = jnp.clip(jnp.floor(position).astype(jnp.int32), 0, n_intervals - 1)
     t = position - i
+    pieces = _piece_matrix()
+    powers = [jnp.ones_like(t)]
+    for _ in range(_DEGREE):
+        powers.append(powers[-1] * t)
+    weights = [sum(float(pieces[k, j]) * powers[j] for j in range(_DEGREE + 1)) for k in range(_DEGREE + 1)]
+    slopes = [sum(j * float(pieces[k, j]) * powers[j - 1] for j in range(1, _DEGREE + 1)) for k in range(_DEGREE + 1)]
     out = []
-    for k in which:
-        values, slopes = jnp.asarray(arrays[2 * k]), jnp.asarray(arrays[2 * k + 1])
-        value, deriv = _hermite_segment(values[i], values[i + 1], slopes[i], slopes[i + 1], d_ln_t, t)
+    for which_table in which:
+        coefficients = jnp.asarray(arrays[which_table])
+        local = [coefficients[i + k] for k in range(_DEGREE + 1)]
+        value = sum(w * c_k for w, c_k in zip(weights, local))
+        deriv = sum(w * c_k for w, c_k in zip(slopes, local)) / spacing
         out.append((value, jnp.where(inside, deriv, 0.0)))
     return out
 

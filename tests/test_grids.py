@@ -186,9 +186,10 @@ def test_points_over_max_steps_get_status_1_and_the_others_their_values(referenc
     STATUS_MAX_STEPS (one pass, no retry), and the others keep their converged values."""
     limit = int(np.median(reference.num_steps))
     stopped = run(chunk=12, config=solve_mod.SolverConfig(max_steps=limit))
-    # a point's step count moves with its batch (lanes: ~10%), so points within 10% of the limit
-    # may go either way
-    clear = np.abs(reference.num_steps - limit) > 0.1 * limit
+    # a point's step count moves with its batch (by <= 2 steps between chunks of 1, 5 and 12
+    # here, 2026-12-08; the 59-70 steps of these points are too alike for a relative band), so
+    # points within 3 steps of the limit may go either way
+    clear = np.abs(reference.num_steps - limit) > 3
     assert clear.sum() >= 4
     np.testing.assert_array_equal((stopped.status == solve_mod.STATUS_MAX_STEPS)[clear], (reference.num_steps > limit)[clear])
     under = clear & (reference.num_steps < limit)
