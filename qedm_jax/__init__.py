@@ -14,6 +14,7 @@ jax.config.update("jax_enable_x64", True)
 __version__ = "0.1.0"
 
 from . import constants, io, sm, special, thermal  # noqa: E402
+from . import decays  # noqa: E402  (chi2 -> chi1 f fbar widths, the running A' width; issue 13)
 from .models import BC2, make_bc2, y_bc2  # noqa: E402
 from .models.family import BC2Family, ModelFamily, SecludedFamily, make_family  # noqa: E402
 from . import solve  # noqa: E402  (module: solve.solve(model, config))
@@ -52,6 +53,7 @@ __all__ = [
     "api",
     "constants",
     "contour",
+    "decays",
     "evolve",
     "floor",
     "freeze_in",
