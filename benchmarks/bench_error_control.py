@@ -1,21 +1,29 @@
 """Benchmark: error control of the two-temperature solve vs batch invariance and accuracy (issue 12).
 
-The same stiff points solved alone, in two vmap batches with different batchmates and through the
-grid engine's lane queue differ in Omega h^2 by up to ~1e-3 at the default rtol 1e-5
+The same stiff points solved alone, in two vmap batches with different batchmates and through
+the grid engine's lane queue differed in Omega h^2 by up to ~1e-3 at rtol 1e-5
 (``tests/test_batch_invariance.py``). This script measures, for variants of the step-size
 control, how far apart the engines are, how far each is from a reference solve, and what it
-costs in steps:
+costs in steps. Each variant replaces the PID controller of ``solve.ode_solver`` (the
+integrator stays the default's, built with the default's Newton scale):
 
-* ``base``: the default (``solve.ode_solver``: PID with rtol 1e-5, atol 1e-7 on
-  (ln(T_hs/T), ln Y), rms norm).
+* ``base``: the step control before 2026-12-08: PID with rtol 1e-5, atol 1e-7 on
+  (ln(T_hs/T), ln Y), rms norm.
 * ``absolute``: tolerance 1e-5 absolute on both logs (= 1e-5 relative in Y and T_hs/T;
   ``rtol`` 1e-12): the default's rtol x |ln Y| ~ 23 x rtol lets ln Y err 23 times more than rtol.
 * ``weighted``: ``absolute`` with the error of ln(T_hs/T) weighted by 20 in the norm: Omega h^2
-  is ~x_h ~ 20 times more sensitive to ln(T_hs/T) than to ln Y (Y_eq ~ exp(-m/T_hs)).
+  is ~x_h ~ 20 times more sensitive to ln(T_hs/T) than to ln Y (Y_eq ~ exp(-m/T_hs)). Since
+  2026-12-08 this is the two-temperature default (``solve.ode_solver``).
 * ``weighted_kappa``: ``weighted`` with the Newton increment test 100 x tighter (1e-4).
 * ``quantized``: ``base`` with the step sizes rounded down to a ladder of 8 per octave, so that
   rounding-level differences in the error estimate rarely change the step sequence.
 * ``weighted_quantized``: both.
+* ``weighted_3e-6``, ``weighted_1e-6``, ``absolute_3e-6``: the same at other tolerances.
+
+Results: ``bench_error_control_cpu_2026-12-07.json`` (Kvaerno5 + Newton, g_star interpolated
+through the table rows), ``bench_error_control_tabulated_gstar_cpu_2026-12-08.json`` (the chord
+integrator, same g_star), ``bench_error_control_cpu_2026-12-08.json`` (the chord integrator and
+the smooth g_star fit of ``sm._gstar_fit``).
 
 Points: the stiff block of ``tests/test_batch_invariance.py`` (13 points, m_chi = 10 GeV, m_ZD =
 1 GeV) and a 6 x 6 (alpha_D, epsilon) grid (1e-5..0.1 x 1e-8..1e-4); reference: rtol 1e-9,
@@ -39,12 +47,15 @@ import sys
 import numpy as np
 
 VARIANTS = {  # name: (rtol, atol, weight of ln(T_hs/T), newton_kappa, dt levels per octave (0: off))
-    "base": (1e-5, 1e-7, 1.0, 1e-2, 0),
-    "absolute": (1e-12, 1e-5, 1.0, 1e-2, 0),
-    "weighted": (1e-12, 1e-5, 20.0, 1e-2, 0),
+    "base": (1e-5, 1e-7, 1.0, None, 0),
+    "absolute": (1e-12, 1e-5, 1.0, None, 0),
+    "weighted": (1e-12, 1e-5, 20.0, None, 0),
     "weighted_kappa": (1e-12, 1e-5, 20.0, 1e-4, 0),
-    "quantized": (1e-5, 1e-7, 1.0, 1e-2, 8),
-    "weighted_quantized": (1e-12, 1e-5, 20.0, 1e-2, 8),
+    "quantized": (1e-5, 1e-7, 1.0, None, 8),
+    "weighted_quantized": (1e-12, 1e-5, 20.0, None, 8),
+    "weighted_3e-6": (1e-12, 3e-6, 20.0, None, 0),
+    "weighted_1e-6": (1e-12, 1e-6, 20.0, None, 0),
+    "absolute_3e-6": (1e-12, 3e-6, 1.0, None, 0),
 }
 M_CHI, M_ZD = 10.0, 1.0  # GeV
 STIFF = list(itertools.product((1e-4, 2e-4, 3.5e-4, 5e-4), (2.4e-7, 5e-7, 1e-6))) + [(1e-2, 2.68e-6)]
@@ -138,7 +149,7 @@ def run_variant(name: str) -> dict:
     ok = (status_g == 0) & (status_ref == 0)
     relative = lambda x, y: float(np.max(np.abs(x / y - 1.0)))  # noqa: E731
     return {
-        "variant": name, "rtol": rtol, "atol": atol, "weight_ln_t_hs_over_t": weight, "newton_kappa": kappa,
+        "variant": name, "rtol": rtol, "atol": atol, "weight_ln_t_hs_over_t": weight, "newton_kappa": config.kappa, "integrator": config.integrator_name,
         "dt_levels_per_octave": levels,
         "statuses_equal": bool(np.array_equal(status_a, status_b) and np.array_equal(status_a, status_q)),
         "n_failed": int(np.count_nonzero(status_a) + np.count_nonzero(status_g)),

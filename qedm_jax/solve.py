@@ -92,7 +92,11 @@ class SolverConfig(eqx.Module):
             empty hidden sector, seed 003 Sec. 2.3; Y0 -> 0 is this with init_scale -> 0,
             which the stiff solver cannot start from in log variables). The result must not
             depend on it (tested).
-        rtol, atol: PID controller tolerances on (ln(T_hs/T), ln Y).
+        rtol, atol: step-size control. Thermalized: PID tolerances atol + rtol |ln Y| on ln Y.
+            Two-temperature: rtol is the relative accuracy asked of Y and T_hs/T, i.e. each
+            step's error in ln Y and in ERROR_WEIGHT_LN_T_HS x ln(T_hs/T) is held to rtol + atol
+            (absolute on the logs; ``ode_solver``), and Omega h^2 comes out within ~2 rtol of a
+            rtol-1e-9 solve and within 10 rtol between batches (``tests/test_batch_invariance.py``).
         max_steps: ODE step limit (hitting it gives ``STATUS_MAX_STEPS``).
         fast: use the tabulated rates (fast path) instead of quadrature in the RHS.
         n_table: nodes of the rate table in ln x; 0 (default) picks ``N_TABLE_THERMALIZED``
@@ -389,7 +393,19 @@ def ode_solver(config: SolverConfig) -> tuple[diffrax.AbstractAdaptiveSolver, di
 
     Thermalized: ``diffrax.Kvaerno5`` with ``optimistix.Newton`` and the rate-based termination
     (``cauchy_termination=False``, residual tolerance ``newton_atol``): ~70 steps, where Cauchy
-    termination hits max_steps. Two-temperature, ``config.integrator_name``:
+    termination hits max_steps; PID tolerances atol + rtol |y|.
+
+    Two-temperature step control: the PID controller holds the RMS of (ERROR_WEIGHT_LN_T_HS
+    e_r, e_lnY), each step's error estimate of (ln(T_hs/T), ln Y), to ``local_tolerance(config)``
+    = rtol + atol, absolute on the logs (``two_temperature_error_norm``). Before 2026-12-08 it
+    was rtol |y| + atol on the unweighted state, which lets ln Y (|ln Y| ~ 20-40) err ~30 x
+    rtol per step and weighs ln(T_hs/T), to which Omega is ~20 times more sensitive, like ln Y:
+    Omega h^2 was up to 2e-4 (stiff points) / 2.8e-4 (a 6 x 6 grid) from a rtol-1e-9 solve and
+    up to 1.9e-4 apart between batches; with this control 2.3e-5 / 1.3e-5 and 2.4e-5, at 1.4x
+    the median steps on the stiff points and 0.86x the total on the grid, whose slowest point
+    took 896 steps instead of 2,379 (``benchmarks/bench_error_control.py``, the chord
+    integrator, one run, ``bench_error_control_cpu_2026-12-08.json``). Integrator,
+    ``config.integrator_name``:
     "kvaerno5_chord" (default): ``esdirk.Kvaerno5Chord`` in ``boltzmann.DepartureCoordinates``
     (measured in ``benchmarks/bench_esdirk.py``; the ``esdirk`` module docstring has the
     reasons). "kvaerno5":
@@ -421,13 +437,34 @@ def ode_solver(config: SolverConfig) -> tuple[diffrax.AbstractAdaptiveSolver, di
         root_finder = optx.Newton(rtol=config.rtol, atol=newton_atol, cauchy_termination=False,
                                   linear_solver=Cramer2())
         solver = diffrax.Kvaerno5(root_finder=root_finder)
-    elif config.integrator_name == "kvaerno5_chord":
-        solver = Kvaerno5Chord(rtol=config.rtol, atol=config.atol, kappa=config.kappa,
-                               coordinates=DepartureCoordinates())
+        controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3)
+        return solver, controller
+    tolerance = local_tolerance(config)
+    if config.integrator_name == "kvaerno5_chord":
+        solver = Kvaerno5Chord(rtol=0.0, atol=tolerance, kappa=config.kappa, coordinates=DepartureCoordinates())
     else:
-        solver = kvaerno5(config.rtol, config.atol, NEWTON_MAX_ITERATIONS, config.kappa, early_exit=True)
-    controller = diffrax.PIDController(rtol=config.rtol, atol=config.atol, pcoeff=0.3, icoeff=0.3)
+        solver = kvaerno5(0.0, tolerance, NEWTON_MAX_ITERATIONS, config.kappa, early_exit=True)
+    controller = diffrax.PIDController(rtol=0.0, atol=tolerance, pcoeff=0.3, icoeff=0.3,
+                                       norm=two_temperature_error_norm)
     return solver, controller
+
+
+#: two-temperature step control: the error of ln(T_hs/T) counts ERROR_WEIGHT_LN_T_HS times that
+#: of ln Y, the sensitivity of Omega h^2 (Y_eq(T_hs) ~ exp(-m_chi / T_hs): d ln Omega / d ln T_hs
+#: ~ x_h ~ 20 at freeze-out)
+ERROR_WEIGHT_LN_T_HS: float = 20.0
+
+
+def local_tolerance(config: SolverConfig) -> float:
+    """The two-temperature step controller's absolute tolerance on the logs
+    (ERROR_WEIGHT_LN_T_HS ln(T_hs/T), ln Y): ``config.rtol + config.atol`` (``ode_solver``)."""
+    return config.rtol + config.atol
+
+
+def two_temperature_error_norm(error: Float[Array, "2"]) -> Float[Array, ""]:
+    """RMS of (ERROR_WEIGHT_LN_T_HS e_r, e_lnY) of a step's error estimate (``ode_solver``)."""
+    weights = jnp.asarray([ERROR_WEIGHT_LN_T_HS, 1.0], dtype=error.dtype)
+    return jnp.sqrt(jnp.mean((weights * error) ** 2))
 
 
 def omega_h2_of(m_chi, y_end):
