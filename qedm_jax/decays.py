@@ -73,6 +73,7 @@ from jaxtyping import Array, ArrayLike, Bool, Float
 
 from . import constants as c
 from . import io, sm, special
+from .models.bc2 import _g12, _kallen  # the pair factors of the A' -> chi_i chi_j widths, one place
 
 __all__ = [
     "MODELS",
@@ -163,17 +164,6 @@ def _check_point(m_chi1, Delta, m_A, epsilon, alpha_D, theta, model: str, channe
 
 
 # --- couplings and two-body widths ---------------------------------------------------------------
-
-def _kallen(a, b, c_):
-    """Kallen function lambda(a, b, c) = a^2 + b^2 + c^2 - 2ab - 2ac - 2bc."""
-    return a**2 + b**2 + c_**2 - 2.0 * (a * b + a * c_ + b * c_)
-
-
-def _g12(s, m1, m2):
-    """Spin-averaged vector-current factor G_12(s) of a chi1 chi2bar pair (``qedm_jax.models.bc2``
-    module docstring); s (s + 2 m^2) at m1 = m2."""
-    return s * (s - m1**2 - m2**2 + 4.0 * m1 * m2) + 0.5 * (m1 - m2) ** 2 * (s - (m1 + m2) ** 2)
-
 
 def _off_diagonal_coupling_sq(theta, model: str):
     """kappa: (chi2 -> chi1 coupling / g_D)^2; 1 for iDM, (sin theta cos theta)^2 for i2DM
