@@ -387,6 +387,41 @@ def system_options(config: SolverConfig) -> SystemOptions:
                          kinetic_relaxation=config.kinetic_relaxation)
 
 
+#: two-temperature step control: the error of ln(T_hs/T) counts ERROR_WEIGHT_LN_T_HS times that
+#: of ln Y, the sensitivity of Omega h^2 (Y_eq(T_hs) ~ exp(-m_chi / T_hs): d ln Omega / d ln T_hs
+#: ~ x_h ~ 20 at freeze-out)
+ERROR_WEIGHT_LN_T_HS: float = 20.0
+
+
+def local_tolerance(config: SolverConfig) -> float:
+    """The two-temperature step controller's absolute tolerance on the logs.
+
+    Args:
+        config: ``SolverConfig`` (its rtol and atol).
+
+    Returns:
+        ``config.rtol + config.atol``, dimensionless: the bound on each step's error in ln Y
+        and in ERROR_WEIGHT_LN_T_HS x ln(T_hs/T) (a relative error in Y and T_hs/T), used by
+        ``ode_solver`` for the PID controller and the Newton increment test. Source: this
+        package's measurement (``ode_solver`` docstring, ``benchmarks/bench_error_control.py``).
+    """
+    return config.rtol + config.atol
+
+
+def two_temperature_error_norm(error: Float[Array, "2"]) -> Float[Array, ""]:
+    """The step controller's norm of a two-temperature step's scaled error estimate.
+
+    Args:
+        error: the error estimate of (ln(T_hs/T), ln Y) divided by ``local_tolerance``, shape (2,).
+
+    Returns:
+        sqrt(((ERROR_WEIGHT_LN_T_HS e_r)^2 + e_lnY^2) / 2), scalar; a step is accepted where
+        it is <= 1 (``diffrax.PIDController``). Raises nothing.
+    """
+    weights = jnp.asarray([ERROR_WEIGHT_LN_T_HS, 1.0], dtype=error.dtype)
+    return jnp.sqrt(jnp.mean((weights * error) ** 2))
+
+
 def ode_solver(config: SolverConfig) -> tuple[diffrax.AbstractAdaptiveSolver, diffrax.PIDController]:
     """The integrator of every solve, and the PID step-size controller (shared by
     ``solve_unchecked`` and ``qedm_jax.lanes``).
@@ -447,24 +482,6 @@ def ode_solver(config: SolverConfig) -> tuple[diffrax.AbstractAdaptiveSolver, di
     controller = diffrax.PIDController(rtol=0.0, atol=tolerance, pcoeff=0.3, icoeff=0.3,
                                        norm=two_temperature_error_norm)
     return solver, controller
-
-
-#: two-temperature step control: the error of ln(T_hs/T) counts ERROR_WEIGHT_LN_T_HS times that
-#: of ln Y, the sensitivity of Omega h^2 (Y_eq(T_hs) ~ exp(-m_chi / T_hs): d ln Omega / d ln T_hs
-#: ~ x_h ~ 20 at freeze-out)
-ERROR_WEIGHT_LN_T_HS: float = 20.0
-
-
-def local_tolerance(config: SolverConfig) -> float:
-    """The two-temperature step controller's absolute tolerance on the logs
-    (ERROR_WEIGHT_LN_T_HS ln(T_hs/T), ln Y): ``config.rtol + config.atol`` (``ode_solver``)."""
-    return config.rtol + config.atol
-
-
-def two_temperature_error_norm(error: Float[Array, "2"]) -> Float[Array, ""]:
-    """RMS of (ERROR_WEIGHT_LN_T_HS e_r, e_lnY) of a step's error estimate (``ode_solver``)."""
-    weights = jnp.asarray([ERROR_WEIGHT_LN_T_HS, 1.0], dtype=error.dtype)
-    return jnp.sqrt(jnp.mean((weights * error) ** 2))
 
 
 def omega_h2_of(m_chi, y_end):
